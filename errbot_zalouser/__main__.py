@@ -1,0 +1,3 @@
+from errbot_zalouser.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""One rooted error hierarchy for everything errbot-zalouser raises.
+
+Foreign exceptions (OSError, subprocess.TimeoutExpired, json errors, pexpect
+errors) are translated into these at the boundary where they happen, with
+``raise ... from exc``. Whether a failure is worth retrying is a property of
+the class (``retryable``), never of the message text at the call site.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import ClassVar
+
+
+class ZalouserError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class ConfigError(ZalouserError):
+    """A configuration value is missing or invalid; the message names key and fix."""
+
+    def __init__(self, key: str, problem: str, fix: str = "") -> None:
+        self.key = key
+        self.problem = problem
+        self.fix = fix
+        text = f"{key}: {problem}"
+        if fix:
+            text += f" ({fix})"
+        super().__init__(text)
+
+
+class StoreError(ZalouserError):
+    """A persistent store could not be read or written."""
+
+
+class PolicyError(ZalouserError):
+    """A pairing or allowlist operation was refused (unknown code, ambiguous name...)."""
+
+
+class ZcaError(ZalouserError):
+    """A `zca` invocation failed. Keeps argv, exit code and the tool's stderr."""
+
+    retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argv: Sequence[str] = (),
+        returncode: int | None = None,
+        stderr: str = "",
+    ) -> None:
+        self.argv = tuple(argv)
+        self.returncode = returncode
+        self.stderr = stderr
+        super().__init__(message)
+
+
+class ZcaNotFound(ZcaError):
+    """The `zca` executable does not exist or cannot be executed."""
+
+
+class ZcaNotAuthenticated(ZcaError):
+    """The profile has no valid Zalo session; a QR login is needed."""
+
+
+class ZcaTimeout(ZcaError):
+    """The command did not finish in time and was killed."""
+
+    retryable = True
+
+
+class ZcaRateLimited(ZcaError):
+    """Zalo refused the request for sending too fast (code 221, -69)."""
+
+    retryable = True
+
+
+class ZcaBlocked(ZcaError):
+    """Zalo refuses delivery to this peer (code 123: blocked, or stranger limit)."""
+
+
+class ZcaCommandFailed(ZcaError):
+    """Any other non-zero exit."""
+
+
+class ZcaBadOutput(ZcaError):
+    """The command succeeded but its output could not be understood."""
+
+
+# Ordered: the first pattern that matches stderr decides the class.
+_STDERR_CLASSES: tuple[tuple[re.Pattern[str], type[ZcaError]], ...] = (
+    (re.compile(r"not logged in|not authenticated|zpw_sek|login required", re.I), ZcaNotAuthenticated),
+    (re.compile(r"Vượt quá số request|rate.?limit|Retry limit|\b221\b|-69\b", re.I), ZcaRateLimited),
+    (re.compile(r"Không thể nhận tin nhắn|\b123\b.*block|blocked", re.I), ZcaBlocked),
+    (re.compile(r"ENOENT|command not found", re.I), ZcaNotFound),
+    (re.compile(r"timed out", re.I), ZcaTimeout),
+)
+
+
+def classify_failure(argv: Sequence[str], returncode: int, stderr: str) -> ZcaError:
+    """Build the right ZcaError for a non-zero exit, keeping the raw stderr."""
+    text = stderr.strip()
+    for pattern, cls in _STDERR_CLASSES:
+        if pattern.search(text):
+            break
+    else:
+        cls = ZcaCommandFailed
+    summary = text.splitlines()[-1] if text else f"exit code {returncode}"
+    return cls(f"zca {_command_name(argv)} failed: {summary}", argv=argv, returncode=returncode, stderr=stderr)
+
+
+def _command_name(argv: Sequence[str]) -> str:
+    rest = list(argv[1:])  # argv[0] is the executable
+    if rest[:1] == ["--profile"]:
+        rest = rest[2:]
+    words = [a for a in rest if not a.startswith("-")]
+    return " ".join(words[:2]) or "?"
+
+
+class NotFound(PolicyError):
+    """No pairing code, user or group matches what was asked for."""
+
+
+class AmbiguousName(PolicyError):
+    """A name matches several ids; nothing is guessed. ``candidates`` lists (id, name) pairs."""
+
+    def __init__(self, name: str, candidates: Sequence[tuple[str, str]]) -> None:
+        self.name = name
+        self.candidates = tuple(candidates)
+        listed = ", ".join(f"{n} ({i})" for i, n in self.candidates)
+        super().__init__(f'"{name}" is ambiguous: {listed}. Use the id.')

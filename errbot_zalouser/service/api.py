@@ -1,0 +1,111 @@
+"""The interface the companion plugins use: ``self._bot.zalouser`` implements ZalouserApi.
+
+Everything a plugin may call is here; the rest of the service is internal. Methods raise
+``PolicyError`` subclasses (``NotFound``, ``AmbiguousName``) for refusals a user should read,
+and ``ZcaError`` subclasses when `zca` itself fails. ``account=None`` means the default account
+(for pairing codes: any account, codes being unique across accounts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from errbot_zalouser.model import (
+    ApprovedEntry,
+    GroupAllowEntry,
+    PairingRequest,
+    ZaloGroup,
+    ZaloUser,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SearchResult(Generic[T]):
+    """Best matches first; ``total`` counts all matches, ``omitted`` those cut by the limit."""
+
+    rows: tuple[T, ...]
+    total: int
+
+    @property
+    def omitted(self) -> int:
+        return self.total - len(self.rows)
+
+
+@dataclass(frozen=True)
+class AllowEntryView:
+    """One line of the effective allowlist. source: config | resolved | unresolved | wildcard |
+    pairing | chat | import (DM); config | resolved | unresolved | wildcard | chat (groups)."""
+
+    id: str
+    source: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class AllowlistView:
+    account: str
+    dm_policy: str
+    group_policy: str
+    dm: tuple[AllowEntryView, ...]
+    groups: tuple[AllowEntryView, ...]
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    ok: bool
+    user: ZaloUser | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    account: str
+    profile: str
+    enabled: bool
+    zca_version: str | None
+    logged_in: bool | None
+    listener_state: str
+    restarts: int
+    last_error: str
+    last_inbound_at: float | None
+    last_outbound_at: float | None
+    queue_depth: int
+    failed_sends: int
+    dm_policy: str
+    group_policy: str
+    warnings: tuple[str, ...] = ()
+    probe: ProbeResult | None = None
+
+
+class ZalouserApi(Protocol):
+    default_account: str
+
+    def account_ids(self) -> list[str]: ...
+
+    # pairing
+    def pairing_requests(self, account: str | None = None) -> list[PairingRequest]: ...
+    def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest: ...
+    def deny_pairing(self, code: str, *, account: str | None = None) -> PairingRequest: ...
+    def revoke(self, user: str, *, account: str | None = None) -> ApprovedEntry: ...
+
+    # allowlist
+    def allowlist(self, account: str | None = None) -> AllowlistView: ...
+    def allow_user(self, user: str, *, account: str | None = None, by: str = "") -> ApprovedEntry: ...
+    def disallow_user(self, user: str, *, account: str | None = None) -> ApprovedEntry: ...
+    def allow_group(self, group: str, *, account: str | None = None, by: str = "") -> GroupAllowEntry: ...
+    def disallow_group(self, group: str, *, account: str | None = None) -> GroupAllowEntry: ...
+
+    # directory (cached; refresh=True bypasses the cache)
+    def directory_self(self, account: str | None = None, *, refresh: bool = False) -> ZaloUser: ...
+    def search_peers(self, query: str, *, account: str | None = None, limit: int = 20,
+                     refresh: bool = False) -> SearchResult[ZaloUser]: ...
+    def search_groups(self, query: str, *, account: str | None = None, limit: int = 20,
+                      refresh: bool = False) -> SearchResult[ZaloGroup]: ...
+    def group_members(self, group: str, *, account: str | None = None, limit: int = 50,
+                      refresh: bool = False) -> tuple[ZaloGroup, SearchResult[ZaloUser]]: ...
+
+    # status
+    def status(self, *, probe: bool = False) -> list[AccountStatus]: ...
