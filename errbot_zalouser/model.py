@@ -63,7 +63,7 @@ class ZaloUser:
     username: str = ""
     phone: str = ""
     avatar: str = ""
-    raw: Mapping[str, Any] = field(default=_EMPTY, repr=False, compare=False)
+    raw: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -92,7 +92,7 @@ class ZaloGroup:
     group_id: str
     name: str = ""
     total_member: int | None = None
-    raw: Mapping[str, Any] = field(default=_EMPTY, repr=False, compare=False)
+    raw: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
     @classmethod
     def from_json(cls, obj: Any) -> ZaloGroup:
@@ -138,7 +138,7 @@ class InboundEvent:
     thread_name: str = ""
     mention_ids: tuple[str, ...] = ()
     attachment: Attachment | None = None
-    raw: Mapping[str, Any] = field(default=_EMPTY, repr=False, compare=False)
+    raw: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
     @property
     def dedupe_keys(self) -> tuple[str, ...]:

@@ -1,0 +1,28 @@
+"""Outbound delivery: chunking, rate limiting, retries, per-conversation ordering, a journal.
+
+Nothing here imports errbot or the transport: the dispatcher is given a ``send`` callable.
+"""
+
+from __future__ import annotations
+
+from errbot_zalouser.outbound.chunking import chunk_text, media_kind
+from errbot_zalouser.outbound.compose import MessageClient, client_sender, reply_items
+from errbot_zalouser.outbound.dispatcher import DispatcherStats, OutboundDispatcher
+from errbot_zalouser.outbound.item import KINDS, MEDIA_KINDS, OutboundItem
+from errbot_zalouser.outbound.journal import Journal
+from errbot_zalouser.outbound.ratelimit import TokenBucket
+
+__all__ = [
+    "KINDS",
+    "MEDIA_KINDS",
+    "DispatcherStats",
+    "Journal",
+    "MessageClient",
+    "OutboundDispatcher",
+    "OutboundItem",
+    "TokenBucket",
+    "chunk_text",
+    "client_sender",
+    "media_kind",
+    "reply_items",
+]

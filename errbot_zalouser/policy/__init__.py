@@ -1,0 +1,1 @@
+"""Pure access decisions: dmPolicy/groupPolicy gates, pairing codes, name resolution."""

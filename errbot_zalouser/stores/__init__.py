@@ -1,0 +1,1 @@
+"""Persistent access state: pairing requests, approved senders, chat-allowed groups."""

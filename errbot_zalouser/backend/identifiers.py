@@ -1,0 +1,192 @@
+"""Errbot identifiers keyed on Zalo ids.
+
+Text forms (``str()`` of each round-trips through :func:`parse_identifier`):
+
+    zalouser:<uid>                  a person (also its ``person`` and ``aclattr``)
+    zalouser:group:<gid>            a group room
+    zalouser:group:<gid>/<uid>      a member of a group (``aclattr`` is the member's ``zalouser:<uid>``)
+
+``zlu:`` is accepted as an input alias of ``zalouser:``, and a bare numeric id means a person.
+Equality and hashing use ids only. The display name and the account the identifier was seen on
+are decoration: they never take part in identity or authority, and identifiers do no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from errbot.backends.base import Person, Room, RoomOccupant
+
+PREFIX = "zalouser:"
+GROUP_PREFIX = "zalouser:group:"
+
+_ID = r"\d{1,32}"
+_GRAMMAR = re.compile(
+    rf"^(?:(?:zalouser|zlu):)?(?:(?P<group>group:(?P<gid>{_ID})(?:/(?P<member>{_ID}))?)|(?P<uid>{_ID}))$",
+    re.IGNORECASE,
+)
+
+
+class ZaloPerson(Person):
+    """A Zalo user, identified by user id."""
+
+    def __init__(self, user_id: str, name: str = "", account: str | None = None) -> None:
+        self._user_id = str(user_id)
+        self._name = name
+        self.account = account
+
+    @property
+    def user_id(self) -> str:
+        return self._user_id
+
+    @property
+    def person(self) -> str:
+        return PREFIX + self._user_id
+
+    @property
+    def client(self) -> str:
+        return self.account or ""
+
+    @property
+    def nick(self) -> str:
+        return self._name or self._user_id
+
+    @property
+    def aclattr(self) -> str:
+        return self.person
+
+    @property
+    def fullname(self) -> str:
+        return self._name or self._user_id
+
+    def __str__(self) -> str:
+        return self.person
+
+    def __repr__(self) -> str:
+        return f"<ZaloPerson {self.person} {self._name!r}>"
+
+    def __eq__(self, other: Any) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._user_id == other._user_id
+
+    def __hash__(self) -> int:
+        return hash(("zalouser-person", self._user_id))
+
+
+class ZaloRoom(Room):
+    """A Zalo group thread. Joining, creating or inviting is not possible through zca."""
+
+    def __init__(self, group_id: str, name: str = "", account: str | None = None, backend: Any = None) -> None:
+        self._group_id = str(group_id)
+        self._name = name
+        self.account = account
+        self._backend = backend
+
+    @property
+    def group_id(self) -> str:
+        return self._group_id
+
+    @property
+    def name(self) -> str:
+        return self._name or self._group_id
+
+    @property
+    def aclattr(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        return GROUP_PREFIX + self._group_id
+
+    def __repr__(self) -> str:
+        return f"<ZaloRoom {self} {self._name!r}>"
+
+    def __eq__(self, other: Any) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._group_id == other._group_id
+
+    def __hash__(self) -> int:
+        return hash(("zalouser-room", self._group_id))
+
+    # Room API: a personal account can only talk in groups it is already a member of.
+    @property
+    def exists(self) -> bool:
+        return self._backend is not None and self._backend.group_exists(self._group_id)
+
+    @property
+    def joined(self) -> bool:
+        return self.exists
+
+    @property
+    def topic(self) -> str:
+        return self._name
+
+    @property
+    def occupants(self) -> list[ZaloOccupant]:
+        if self._backend is None:
+            return []
+        return [ZaloOccupant(u.user_id, self, u.name) for u in self._backend.group_members(self._group_id)]
+
+    def join(self, username: str | None = None, password: str | None = None) -> None:
+        if not self.exists:
+            raise RoomError(f"{self} is not a group of this Zalo account; add the account to it from the Zalo app")
+
+    def leave(self, reason: str | None = None) -> None:
+        raise RoomError("leaving a Zalo group from the bot is not supported")
+
+    def create(self) -> None:
+        raise RoomError("creating Zalo groups from the bot is not supported")
+
+    def destroy(self) -> None:
+        raise RoomError("deleting Zalo groups from the bot is not supported")
+
+    def invite(self, *args: Any) -> None:
+        raise RoomError("inviting to Zalo groups from the bot is not supported")
+
+
+class RoomError(Exception):
+    """A Room operation that a personal Zalo account cannot do through zca."""
+
+
+class ZaloOccupant(ZaloPerson, RoomOccupant):
+    """A group member as seen in a group message."""
+
+    def __init__(self, user_id: str, room: ZaloRoom, name: str = "", account: str | None = None) -> None:
+        super().__init__(user_id, name, account if account is not None else room.account)
+        self._room = room
+
+    @property
+    def room(self) -> ZaloRoom:
+        return self._room
+
+    def __str__(self) -> str:
+        return f"{self._room}/{self.user_id}"
+
+    def __repr__(self) -> str:
+        return f"<ZaloOccupant {self} {self._name!r}>"
+
+    def __eq__(self, other: Any) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.user_id == other.user_id and self._room == other._room
+
+    def __hash__(self) -> int:
+        return hash(("zalouser-occupant", self.user_id, self._room.group_id))
+
+
+def parse_identifier(text: str, *, backend: Any = None) -> ZaloPerson | ZaloRoom | ZaloOccupant:
+    """Parse the text forms listed in the module docstring; raise ValueError on anything else."""
+    match = _GRAMMAR.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(
+            f"not a Zalouser identifier: {text!r} "
+            "(expected zalouser:<user id>, zalouser:group:<group id> or zalouser:group:<group id>/<user id>)"
+        )
+    if match["uid"]:
+        return ZaloPerson(match["uid"])
+    room = ZaloRoom(match["gid"], backend=backend)
+    if match["member"]:
+        return ZaloOccupant(match["member"], room)
+    return room

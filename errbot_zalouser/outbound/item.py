@@ -1,0 +1,103 @@
+"""``OutboundItem``: one message waiting to go out, as an immutable, JSON-round-trippable value."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from errbot_zalouser.model import Target
+
+KINDS = ("text", "image", "video", "voice", "link")
+MEDIA_KINDS = ("image", "video", "voice")
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboundItem:
+    """One `zca msg ...` call to make: a text, a media URL (with optional caption) or a link.
+
+    ``id`` identifies the item in the journal; ``created_at`` is wall-clock epoch seconds.
+    ``text`` items need non-blank ``text``; media and link items need ``url``. ``caption`` is
+    only meaningful for image and video (`msg voice` has no caption option).
+    """
+
+    id: str = field(default_factory=_new_id)
+    account: str
+    target: Target
+    kind: str
+    text: str = ""
+    url: str = ""
+    caption: str = ""
+    created_at: float = field(default_factory=time.time)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown outbound kind {self.kind!r} (expected one of {', '.join(KINDS)})")
+        if not self.id:
+            raise ValueError("outbound item needs an id")
+        if not self.account:
+            raise ValueError("outbound item needs an account")
+        if self.kind == "text" and not self.text.strip():
+            raise ValueError("a text item needs non-blank text")
+        if self.kind != "text" and not self.url:
+            raise ValueError(f"a {self.kind} item needs a url")
+
+    @property
+    def conversation_key(self) -> str:
+        """Items with the same key go out strictly one after another, in submission order."""
+        return f"{self.account}/{self.target.key}"
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain JSON object; ``from_json(to_json())`` gives back an equal item."""
+        return {
+            "id": self.id,
+            "account": self.account,
+            "target": {"thread_id": self.target.thread_id, "is_group": self.target.is_group},
+            "kind": self.kind,
+            "text": self.text,
+            "url": self.url,
+            "caption": self.caption,
+            "created_at": self.created_at,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Any) -> OutboundItem:
+        """Rebuild an item from ``to_json`` output. Raises ValueError for anything else."""
+        if not isinstance(obj, Mapping):
+            raise ValueError("outbound item is not a JSON object")
+        target = obj.get("target")
+        if not isinstance(target, Mapping):
+            raise ValueError("outbound item has no target object")
+        created_at = obj.get("created_at", 0.0)
+        if isinstance(created_at, bool) or not isinstance(created_at, (int, float)):
+            raise ValueError("outbound item created_at is not a number")
+        return cls(
+            id=_str(obj, "id"),
+            account=_str(obj, "account"),
+            target=Target(_str(target, "thread_id"), _bool(target, "is_group")),
+            kind=_str(obj, "kind"),
+            text=_str(obj, "text", ""),
+            url=_str(obj, "url", ""),
+            caption=_str(obj, "caption", ""),
+            created_at=float(created_at),
+        )
+
+
+def _str(obj: Mapping[str, Any], key: str, default: str | None = None) -> str:
+    value = obj.get(key, default)
+    if not isinstance(value, str):
+        raise ValueError(f"outbound item field {key!r} is not a string")
+    return value
+
+
+def _bool(obj: Mapping[str, Any], key: str) -> bool:
+    value = obj.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"outbound item field {key!r} is not a boolean")
+    return value

@@ -1,0 +1,85 @@
+"""Everything the service holds for one configured account (one zca profile)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from errbot_zalouser.config import AccountConfig
+from errbot_zalouser.errors import ZcaError
+from errbot_zalouser.model import ZaloGroup, ZaloUser
+from errbot_zalouser.policy.resolve import (
+    Resolution,
+    format_resolution_log,
+    group_rules_with_ids,
+    resolve_groups,
+    resolve_users,
+)
+from errbot_zalouser.service.directory import DirectoryCache
+from errbot_zalouser.transport.client import ZcaClient
+from errbot_zalouser.transport.listener import Listener
+
+log = logging.getLogger(__name__)
+
+_ALL = 1_000_000
+_EMPTY_RESOLUTION = Resolution(ids=(), resolved=(), unresolved=(), ambiguous=())
+
+
+@dataclass
+class Activity:
+    """Mutable timestamps for status; written from several threads, read as a snapshot."""
+
+    last_inbound_at: float | None = None
+    last_outbound_at: float | None = None
+    last_error: str = ""
+
+
+@dataclass
+class AccountRuntime:
+    config: AccountConfig
+    client: ZcaClient
+    directory: DirectoryCache
+    self_user: ZaloUser | None = None
+    users: Resolution = _EMPTY_RESOLUTION
+    groups: Resolution = _EMPTY_RESOLUTION
+    group_rules: dict = field(default_factory=dict)
+    listener: Listener | None = None
+    activity: Activity = field(default_factory=Activity)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def account_id(self) -> str:
+        return self.config.account_id
+
+    @property
+    def self_id(self) -> str:
+        return self.self_user.user_id if self.self_user else ""
+
+    def resolve_names(self) -> None:
+        """Seed-era start-up resolution of allowFrom names and groups keys, logged."""
+        self.users = self._resolve(
+            "users",
+            [e for e in self.config.allow_from + self.config.group_allow_from if e != "*"],
+            lambda: list(self.directory.peers("", _ALL).rows),
+            resolve_users,
+        )
+        group_keys = [k for k in self.config.groups if k != "*"]
+        self.groups = self._resolve(
+            "groups", group_keys, lambda: list(self.directory.groups("", _ALL).rows), resolve_groups
+        )
+        self.group_rules = dict(group_rules_with_ids(self.config.groups, dict(self.groups.resolved)))
+
+    def _resolve(self, kind, entries, fetch, resolver) -> Resolution:
+        if not any(not e.isdigit() for e in entries):
+            return resolver(entries, [])
+        try:
+            rows: list[ZaloUser] | list[ZaloGroup] = fetch()
+        except ZcaError as exc:
+            log.warning("zalouser %s: %s lookup failed; using config entries as typed. %s",
+                        self.account_id, kind, exc.stderr.strip() or exc)
+            return resolver(entries, [])
+        resolution = resolver(entries, rows)
+        for line in format_resolution_log(kind, resolution):
+            log.info("zalouser %s %s %s", self.account_id, kind, line)
+        return resolution

@@ -1,0 +1,237 @@
+"""Typed calls to the `zca` commands the backend needs (zca-cli.md §3).
+
+Each method builds a safe argv (see ``argv.py``), runs it through a runner with the
+command's timeout, turns any non-zero exit into a ``ZcaError`` subclass through
+``errors.classify_failure`` and parses the output into model values.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from errbot_zalouser.errors import ZcaBadOutput, ZcaTimeout, classify_failure
+from errbot_zalouser.model import BadEvent, SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser.transport.argv import build_args, option
+from errbot_zalouser.transport.parsing import extract_message_id, parse_json_output, strip_ansi
+from errbot_zalouser.transport.runner import CompletedRun
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Seconds each command may run before it is killed (zca-cli.md §3, OpenClaw's values).
+TIMEOUTS: dict[str, float] = {
+    "version": 5.0,
+    "auth status": 5.0,
+    "auth login --qr-base64": 30.0,
+    "auth logout": 10.0,
+    "me info": 30.0,
+    "friend list": 15.0,
+    "friend find": 15.0,
+    "group list": 15.0,
+    "group members": 20.0,
+    "msg send": 30.0,
+    "msg image": 30.0,
+    "msg video": 30.0,
+    "msg voice": 30.0,
+    "msg link": 30.0,
+    "msg typing": 10.0,
+}
+
+MEDIA_KINDS = frozenset({"image", "video", "voice"})
+_QR_DATA_URL = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
+
+
+class Runner(Protocol):
+    """What ZcaClient needs from a runner (``CliRunner`` or a test fake)."""
+
+    def run(self, args: Sequence[str], *, timeout: float | None) -> CompletedRun:
+        """Run ``zca *args``; return a CompletedRun whatever the exit code."""
+        ...
+
+
+class ZcaClient:
+    """One `zca` profile (one Zalo account), spoken to through a runner.
+
+    Stateless apart from the runner: safe to use from several threads.
+    """
+
+    def __init__(self, runner: Runner, profile: str) -> None:
+        self.runner = runner
+        self.profile = profile
+
+    def __repr__(self) -> str:
+        return f"ZcaClient(profile={self.profile!r})"
+
+    # --- installation and session -------------------------------------------------------
+
+    def version(self) -> str:
+        """The tool's version text (first non-empty output line; may be empty)."""
+        run = self._call(None, ["--version"], key="version")
+        lines = [line.strip() for line in strip_ansi(run.stdout).splitlines() if line.strip()]
+        return lines[0] if lines else ""
+
+    def is_authenticated(self) -> bool:
+        """True when `auth status` exits 0 within 5 s. A hang counts as not authenticated.
+
+        ``ZcaNotFound`` propagates: a missing tool is not the same as a missing login.
+        """
+        args = build_args(self.profile, ["auth", "status"])
+        try:
+            run = self.runner.run(args, timeout=TIMEOUTS["auth status"])
+        except ZcaTimeout:
+            log.warning("zca auth status (profile %s) timed out: treating it as not logged in", self.profile)
+            return False
+        return run.returncode == 0
+
+    def logout(self) -> None:
+        """Remove the profile's stored Zalo session (`auth logout`)."""
+        self._call(self.profile, ["auth", "logout"], key="auth logout")
+
+    def login_args(self, qr_base64: bool = False) -> list[str]:
+        """Arguments (without the executable) for `auth login`, e.g. for ``CliRunner.run_interactive``."""
+        options = ["--qr-base64"] if qr_base64 else []
+        return build_args(self.profile, ["auth", "login"], options=options)
+
+    def login_qr_base64(self) -> str:
+        """Start a background QR login and return the QR as a ``data:image/png;base64,...`` URL.
+
+        Completion is detected by polling :meth:`is_authenticated`. Raises
+        ``ZcaBadOutput`` when the tool printed no data URL.
+        """
+        run = self._run_checked(self.login_args(qr_base64=True), TIMEOUTS["auth login --qr-base64"])
+        match = _QR_DATA_URL.search(strip_ansi(run.stdout))
+        if not match:
+            raise ZcaBadOutput("zca auth login --qr-base64 printed no QR data URL", argv=run.argv)
+        return match.group(0)
+
+    # --- directory ------------------------------------------------------------------------
+
+    def me_info(self) -> ZaloUser:
+        """The logged-in account itself. Raises ``ZcaBadOutput`` when it has no userId."""
+        run = self._call(self.profile, ["me", "info"], options=["-j"], key="me info")
+        data = parse_json_output(run.stdout, argv=run.argv)
+        try:
+            return ZaloUser.from_json(data)
+        except BadEvent as exc:
+            raise ZcaBadOutput(f"zca me info: {exc}", argv=run.argv) from exc
+
+    def friend_list(self) -> list[ZaloUser]:
+        """All friends of the account (rows without a userId are skipped)."""
+        return self._rows(["friend", "list"], (), ZaloUser.from_json, key="friend list")
+
+    def friend_find(self, query: str) -> list[ZaloUser]:
+        """Users matching a phone number, username or name; best match first. ``-j`` is passed."""
+        if not query.strip():
+            raise ValueError("empty friend query")
+        return self._rows(["friend", "find"], [query], ZaloUser.from_json, key="friend find")
+
+    def group_list(self) -> list[ZaloGroup]:
+        """All groups the account is in (rows without a groupId are skipped)."""
+        return self._rows(["group", "list"], (), ZaloGroup.from_json, key="group list")
+
+    def group_members(self, group_id: str) -> list[ZaloUser]:
+        """Members of one group (rows without a userId are skipped, counted and logged)."""
+        _require(group_id, "group id")
+        return self._rows(["group", "members"], [group_id], ZaloUser.from_json, key="group members")
+
+    # --- sending --------------------------------------------------------------------------
+
+    def send_text(self, target: Target, text: str) -> SendResult:
+        """Send ``text`` to a user or group thread (`msg send`). Empty text raises ValueError.
+
+        The text is passed as it is: splitting long texts is the caller's job.
+        """
+        if not text or not text.strip():
+            raise ValueError("refusing to send an empty message")
+        return self._send("send", target, [target.thread_id, text])
+
+    def send_media(self, target: Target, kind: str, url: str, caption: str = "") -> SendResult:
+        """Send an image, video or voice message by URL (`msg image|video|voice --url=...`).
+
+        The caption goes with ``--message=`` for images and videos. `msg voice` has no
+        caption option, so for ``kind="voice"`` the caption is **not sent** by this
+        method: callers send it as a separate text with :meth:`send_text`.
+        """
+        if kind not in MEDIA_KINDS:
+            raise ValueError(f"unknown media kind {kind!r}; expected one of {sorted(MEDIA_KINDS)}")
+        _require(url, "media url")
+        options = [option("url", url)]
+        if caption and kind != "voice":
+            options.append(option("message", caption))
+        return self._send(kind, target, [target.thread_id], options)
+
+    def send_link(self, target: Target, url: str) -> SendResult:
+        """Send a link with its preview (`msg link`)."""
+        _require(url, "link url")
+        return self._send("link", target, [target.thread_id, url])
+
+    def send_typing(self, target: Target) -> None:
+        """Show the typing indicator in a thread (`msg typing`)."""
+        self._send("typing", target, [target.thread_id])
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _send(
+        self, verb: str, target: Target, positionals: Sequence[str], options: Sequence[str] = ()
+    ) -> SendResult:
+        _require(target.thread_id, "thread id")
+        opts = [*options, "-g"] if target.is_group else list(options)
+        run = self._call(self.profile, ["msg", verb], positionals, opts, key=f"msg {verb}")
+        return SendResult(extract_message_id(run.stdout))
+
+    def _rows(
+        self,
+        command: Sequence[str],
+        positionals: Sequence[str],
+        parse: Callable[[Any], T],
+        *,
+        key: str,
+    ) -> list[T]:
+        run = self._call(self.profile, command, positionals, ["-j"], key=key)
+        data = parse_json_output(run.stdout, argv=run.argv)
+        if isinstance(data, dict):
+            data = [data]
+        if not isinstance(data, list):
+            raise ZcaBadOutput(f"zca {key}: expected a JSON array, got {type(data).__name__}", argv=run.argv)
+        return _parse_rows(data, parse, key)
+
+    def _call(
+        self,
+        profile: str | None,
+        command: Sequence[str],
+        positionals: Sequence[str] = (),
+        options: Sequence[str] = (),
+        *,
+        key: str,
+    ) -> CompletedRun:
+        args = build_args(profile, command, positionals, options)
+        return self._run_checked(args, TIMEOUTS[key])
+
+    def _run_checked(self, args: Sequence[str], timeout: float) -> CompletedRun:
+        run = self.runner.run(args, timeout=timeout)
+        if run.returncode != 0:
+            raise classify_failure(run.argv, run.returncode, run.stderr)
+        return run
+
+
+def _parse_rows(data: list[Any], parse: Callable[[Any], T], key: str) -> list[T]:
+    rows: list[T] = []
+    bad = 0
+    for item in data:
+        try:
+            rows.append(parse(item))
+        except BadEvent as exc:
+            bad += 1
+            log.debug("zca %s: skipping row: %s", key, exc)
+    if bad:
+        log.warning("zca %s: skipped %d of %d rows without an id", key, bad, len(data))
+    return rows
+
+
+def _require(value: str, what: str) -> None:
+    if not value or not value.strip():
+        raise ValueError(f"empty {what}")

@@ -1,0 +1,86 @@
+"""Tolerant readers for what `zca` prints: JSON results and message ids after a send.
+
+`zca` may prefix its JSON with log lines or colour it with ANSI escapes, and the
+success output of ``msg send`` differs between editions (zca-cli.md §2 and §3.4).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from errbot_zalouser.errors import ZcaBadOutput
+
+# CSI sequences (colours, cursor moves), OSC sequences (titles, links) and 2-byte escapes.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_MESSAGE_ID = re.compile(r"message[_\s]?id[:\s]+(\S+)", re.IGNORECASE)
+_BARE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_INSPECT_MSG_ID = re.compile(r"\bmsgId['\"]?\s*:\s*['\"]?(\d+)")
+_MAX_JSON_STARTS = 50
+_decoder = json.JSONDecoder()
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal escape sequences."""
+    return _ANSI.sub("", text)
+
+
+def parse_json_output(stdout: str, *, argv: Sequence[str] = ()) -> Any:
+    """Decode the JSON a `zca ... -j` call printed.
+
+    Tries, in order: the whole stdout, stdout with ANSI escapes stripped, then the
+    text from each line that starts with ``{`` or ``[`` (so INFO lines before the
+    JSON, and even a ``[tag] ...`` log line, are skipped; text after the JSON value
+    is ignored). Raises ``ZcaBadOutput`` keeping argv and the first 200 characters.
+    """
+    for candidate in (stdout, strip_ansi(stdout)):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            pass
+    found = _from_json_line(strip_ansi(stdout))
+    if found is not _NOTHING:
+        return found
+    shown = stdout[:200] if stdout.strip() else "<empty>"
+    raise ZcaBadOutput(f"zca printed no readable JSON: {shown!r}", argv=argv)
+
+
+_NOTHING = object()
+
+
+def _from_json_line(text: str) -> Any:
+    offset = 0
+    tried = 0
+    for line in text.splitlines(keepends=True):
+        if line[:1] in ("{", "[") and tried < _MAX_JSON_STARTS:
+            tried += 1
+            try:
+                value, _end = _decoder.raw_decode(text, offset)
+                return value
+            except ValueError:
+                pass
+        offset += len(line)
+    return _NOTHING
+
+
+def extract_message_id(stdout: str) -> str | None:
+    """The message id in a successful ``msg ...`` output, or None when there is none.
+
+    Tried in order: ``message id: X`` / ``message_id: X`` (any case); a first word
+    that looks like an id (letters, digits, ``_``/``-``, and at least one digit, so
+    words such as ``Sent`` or ``OK`` are not taken for ids); a numeric ``msgId:`` in
+    a Node inspect dump (openzca). The id is optional: editions differ.
+    """
+    text = strip_ansi(stdout).strip()
+    if not text:
+        return None
+    match = _MESSAGE_ID.search(text)
+    if match:
+        return match.group(1).strip("'\",;{}[]()") or None
+    first = text.split(None, 1)[0]
+    if _BARE_ID.match(first) and any(ch.isdigit() for ch in first):
+        return first
+    match = _INSPECT_MSG_ID.search(text)
+    return match.group(1) if match else None

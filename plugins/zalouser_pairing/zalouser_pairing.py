@@ -1,0 +1,113 @@
+"""!pair: list, approve, deny and revoke Zalo DM pairing requests (bot admins only).
+
+An unknown sender under dmPolicy=pairing gets a code from the backend; an admin approves it here
+instead of OpenClaw's `openclaw pairing approve zalouser <code>`.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from errbot import BotPlugin, botcmd
+
+from errbot_zalouser.model import ApprovedEntry, PairingRequest
+from errbot_zalouser.plugins.support import Call, duration, md_escape, table, zalouser_command
+
+DEFAULT_PAIRING_TTL = 3600.0
+
+
+def who(name: str, user_id: str) -> str:
+    """``Name (id)``, or just the id when the name is unknown (escaped for Markdown)."""
+    return f"{md_escape(name)} ({user_id})" if name.strip() else user_id
+
+
+def pairing_ttl(api: Any, account: str) -> float:
+    """Lifetime of a pending request: the service's ``pairing_ttl`` (a number, or a method taking
+    the account) when it offers one, else OpenClaw's 1 hour."""
+    ttl = getattr(api, "pairing_ttl", None)
+    if callable(ttl):
+        ttl = ttl(account)
+    if isinstance(ttl, (int, float)) and not isinstance(ttl, bool) and ttl > 0:
+        return float(ttl)
+    return DEFAULT_PAIRING_TTL
+
+
+def format_requests(
+    requests: Sequence[PairingRequest], *, now: float, ttl: Callable[[str], float], prefix: str = "!"
+) -> str:
+    """``Pairing requests (N)`` and one line per request, oldest first. ``ttl(account)``."""
+    if not requests:
+        return "No pending pairing requests."
+    ordered = sorted(requests, key=lambda r: (r.created_at, r.code))
+    rows = [_request_row(r, now, ttl(r.account)) for r in ordered]
+    return (
+        f"Pairing requests ({len(requests)})\n{table(rows)}\n"
+        f"Approve with {prefix}pair approve <code>, refuse with {prefix}pair deny <code>."
+    )
+
+
+def _request_row(request: PairingRequest, now: float, ttl: float) -> list[str]:
+    left = request.expires_at(ttl) - now
+    expiry = f"expires in {duration(left)}" if left > 0 else "expired"
+    name = request.name or "(no name)"
+    return [request.code, request.user_id, name, request.account, f"age {duration(now - request.created_at)}", expiry]
+
+
+class ZalouserPairing(BotPlugin):
+    """Approve, deny and revoke Zalo DM pairing requests (bot admins only)."""
+
+    @botcmd(admin_only=True, syntax="[--account A]")
+    @zalouser_command("pair list [--account A]")
+    def pair_list(self, msg: Any, call: Call) -> str:
+        """List pending pairing requests: code, user id, name, account, age and expiry.
+
+        Usage: !pair list [--account A]
+        Without --account, the requests of every account are listed.
+        """
+        requests = call.api.pairing_requests(call.account)
+        prefix = self.bot_config.BOT_PREFIX
+        ttl = functools.partial(pairing_ttl, call.api)
+        return format_requests(requests, now=time.time(), ttl=ttl, prefix=prefix)
+
+    @botcmd(admin_only=True, syntax="<code> [--account A]")
+    @zalouser_command("pair approve <code> [--account A]", arity="one")
+    def pair_approve(self, msg: Any, call: Call) -> str:
+        """Approve a pending pairing request by its code (any case); the user is told.
+
+        Usage: !pair approve <code> [--account A]
+        Codes are unique across accounts, so --account is optional.
+        """
+        code = call.words[0].strip().upper()
+        request = call.api.approve_pairing(code, account=call.account, approver=call.actor)
+        return f"Approved {who(request.name, request.user_id)} on account {md_escape(request.account)}; they have been told."
+
+    @botcmd(admin_only=True, syntax="<code> [--account A]")
+    @zalouser_command("pair deny <code> [--account A]", arity="one")
+    def pair_deny(self, msg: Any, call: Call) -> str:
+        """Refuse a pending pairing request; the code stops working.
+
+        Usage: !pair deny <code> [--account A]
+        """
+        code = call.words[0].strip().upper()
+        request = call.api.deny_pairing(code, account=call.account)
+        return (
+            f"Denied pairing request {request.code} from {who(request.name, request.user_id)} "
+            f"on account {md_escape(request.account)}."
+        )
+
+    @botcmd(admin_only=True, syntax="<user id or name> [--account A]")
+    @zalouser_command("pair revoke <user> [--account A]", arity="text")
+    def pair_revoke(self, msg: Any, call: Call) -> str:
+        """Remove an approved sender, by user id or by name (an ambiguous name is refused).
+
+        Usage: !pair revoke <user id or name> [--account A]
+        Entries from the configuration (allowFrom) must be removed there.
+        """
+        entry: ApprovedEntry = call.api.revoke(call.text, account=call.account)
+        return (
+            f"Revoked {who(entry.name, entry.user_id)} on account {md_escape(entry.account)}; "
+            "they are no longer allowed to message the bot."
+        )

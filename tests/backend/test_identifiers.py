@@ -1,0 +1,70 @@
+"""Identifiers: text forms, round trips, equality on ids only, and the ACL attributes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from errbot_zalouser.backend.identifiers import ZaloOccupant, ZaloPerson, ZaloRoom, parse_identifier
+
+ids = st.from_regex(r"\A[1-9][0-9]{0,19}\Z")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "canonical"),
+    [
+        ("zalouser:123", ZaloPerson, "zalouser:123"),
+        ("ZaloUser:123", ZaloPerson, "zalouser:123"),
+        ("zlu:123", ZaloPerson, "zalouser:123"),
+        ("123", ZaloPerson, "zalouser:123"),
+        (" zalouser:123 ", ZaloPerson, "zalouser:123"),
+        ("zalouser:group:456", ZaloRoom, "zalouser:group:456"),
+        ("group:456", ZaloRoom, "zalouser:group:456"),
+        ("zalouser:group:456/123", ZaloOccupant, "zalouser:group:456/123"),
+    ],
+)
+def test_accepted_forms(text, kind, canonical):
+    found = parse_identifier(text)
+    assert type(found) is kind
+    assert str(found) == canonical
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "zalouser:", "zalouser:abc", "@alice", "#room", "zalouser:group:", "zalouser:group:1/",
+     "zalouser:1/2", "zalouser:group:1/2/3", "zalo:123", "12a", "zalouser:group:x/1", None, 123],
+)
+def test_garbage_is_a_value_error(text):
+    with pytest.raises(ValueError):
+        parse_identifier(text)
+
+
+@given(uid=ids, gid=ids)
+def test_round_trip(uid, gid):
+    room = ZaloRoom(gid)
+    for identifier in (ZaloPerson(uid), room, ZaloOccupant(uid, room)):
+        again = parse_identifier(str(identifier))
+        assert again == identifier
+        assert hash(again) == hash(identifier)
+
+
+def test_names_and_accounts_are_decoration():
+    assert ZaloPerson("1", "Alice", "work") == ZaloPerson("1", "Mallory", "home")
+    assert ZaloPerson("1", "Alice") != ZaloPerson("2", "Alice")
+    assert len({ZaloRoom("5", "A"), ZaloRoom("5", "B")}) == 1
+
+
+def test_acl_attributes_use_ids():
+    room = ZaloRoom("456", "Work Chat")
+    occupant = ZaloOccupant("123", room, "Bob")
+    assert occupant.aclattr == "zalouser:123" == occupant.person
+    assert occupant.room.aclattr == "zalouser:group:456"
+    assert occupant.nick == "Bob"
+    assert ZaloPerson("9").fullname == "9"
+
+
+def test_foreign_types_are_not_equal():
+    assert ZaloPerson("1") != "zalouser:1"
+    assert ZaloPerson("1") != ZaloOccupant("1", ZaloRoom("2"))
+    assert ZaloRoom("1") != ZaloPerson("1")

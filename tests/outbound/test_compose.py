@@ -1,0 +1,86 @@
+"""reply_items (reply -> items) and client_sender (items -> client calls)."""
+
+from __future__ import annotations
+
+import pytest
+
+from errbot_zalouser.model import SendResult, Target
+from errbot_zalouser.outbound.compose import client_sender, reply_items
+from errbot_zalouser.outbound.item import OutboundItem
+
+T = Target("99", True)
+
+
+def _shape(items) -> list[tuple[str, str, str, str]]:
+    return [(i.kind, i.text, i.url, i.caption) for i in items]
+
+
+def test_text_only_is_chunked() -> None:
+    items = reply_items("acc", T, "alpha beta gamma delta epsilon", limit=20)
+    assert _shape(items) == [("text", "alpha beta gamma", "", ""), ("text", "delta epsilon", "", "")]
+    assert all(i.account == "acc" and i.target == T for i in items)
+    assert len({i.id for i in items}) == 2
+
+
+def test_short_text_becomes_caption_of_first_image_or_video() -> None:
+    items = reply_items("acc", T, "Ảnh đây", ["https://x/a.JPG", "https://x/b.mp4?sig=1"])
+    assert _shape(items) == [
+        ("image", "", "https://x/a.JPG", "Ảnh đây"),
+        ("video", "", "https://x/b.mp4?sig=1", ""),
+    ]
+
+
+def test_voice_never_gets_a_caption() -> None:
+    items = reply_items("acc", T, "nghe nè", ["https://x/a.m4a"])
+    assert _shape(items) == [("text", "nghe nè", "", ""), ("voice", "", "https://x/a.m4a", "")]
+
+
+def test_long_text_goes_first_then_uncaptioned_media() -> None:
+    items = reply_items("acc", T, "alpha beta gamma delta epsilon", [" https://x/a.png ", ""], limit=20)
+    assert _shape(items) == [
+        ("text", "alpha beta gamma", "", ""),
+        ("text", "delta epsilon", "", ""),
+        ("image", "", "https://x/a.png", ""),
+    ]
+
+
+def test_nothing_to_send() -> None:
+    assert reply_items("acc", T, "  ", []) == []
+
+
+class FakeClient:
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def send_text(self, target: Target, text: str) -> SendResult:
+        self.calls.append(("text", target, text))
+        return SendResult("t")
+
+    def send_media(self, target: Target, kind: str, url: str, caption: str = "") -> SendResult:
+        self.calls.append((kind, target, url, caption))
+        return SendResult("m")
+
+    def send_link(self, target: Target, url: str) -> SendResult:
+        self.calls.append(("link", target, url))
+        return SendResult("l")
+
+
+def test_client_sender_routes_by_kind_and_account() -> None:
+    main, other = FakeClient(), FakeClient()
+    send = client_sender({"main": main, "other": other})
+    items = reply_items("main", T, "hi", ["https://x/a.png", "https://x/v.ogg"])
+    items.append(OutboundItem(account="other", target=T, kind="link", url="https://x"))
+    items.append(OutboundItem(account="other", target=T, kind="voice", url="https://x/v.mp3", caption="dropped"))
+    results = [send(i).message_id for i in items]
+    assert results == ["m", "m", "l", "m"]
+    assert main.calls == [("image", T, "https://x/a.png", "hi"), ("voice", T, "https://x/v.ogg", "")]
+    assert other.calls == [("link", T, "https://x"), ("voice", T, "https://x/v.mp3", "")]
+
+
+def test_client_sender_with_callable_and_unknown_account() -> None:
+    client = FakeClient()
+    send = client_sender(lambda account: client)
+    send(reply_items("any", T, "hello")[0])
+    assert client.calls == [("text", T, "hello")]
+    with pytest.raises(ValueError, match="no zca client"):
+        client_sender({})(reply_items("ghost", T, "hello")[0])

@@ -1,0 +1,73 @@
+"""OutboundItem: validation, JSON round trip, conversation key."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from errbot_zalouser.model import Target
+from errbot_zalouser.outbound.item import OutboundItem
+
+
+def test_defaults_and_round_trip() -> None:
+    item = OutboundItem(account="main", target=Target("123", True), kind="image", url="https://x/y.png", caption="Ảnh 😀")
+    assert len(item.id) == 32 and int(item.id, 16) >= 0
+    assert item.created_at > 0
+    again = OutboundItem.from_json(json.loads(json.dumps(item.to_json())))
+    assert again == item
+
+
+def test_ids_are_unique() -> None:
+    ids = {OutboundItem(account="a", target=Target("1"), kind="text", text="x").id for _ in range(100)}
+    assert len(ids) == 100
+
+
+def test_frozen() -> None:
+    item = OutboundItem(account="a", target=Target("1"), kind="text", text="x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.text = "y"  # type: ignore[misc]
+
+
+def test_conversation_key_separates_accounts_and_thread_kinds() -> None:
+    keys = {
+        OutboundItem(account=a, target=Target("1", g), kind="text", text="x").conversation_key
+        for a in ("a", "b")
+        for g in (False, True)
+    }
+    assert keys == {"a/user:1", "a/group:1", "b/user:1", "b/group:1"}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kind": "sticker", "text": "x"},
+        {"kind": "text", "text": "  "},
+        {"kind": "image"},
+        {"kind": "link", "text": "no url"},
+        {"kind": "text", "text": "x", "account": ""},
+        {"kind": "text", "text": "x", "id": ""},
+    ],
+)
+def test_invalid_items(kwargs: dict) -> None:
+    base = {"account": "a", "target": Target("1")}
+    with pytest.raises(ValueError):
+        OutboundItem(**{**base, **kwargs})
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        None,
+        [],
+        {"id": "x", "account": "a", "kind": "text", "text": "t"},
+        {"id": "x", "account": "a", "kind": "text", "text": "t", "target": {"thread_id": 1}},
+        {"id": "x", "account": "a", "kind": "text", "text": "t", "target": {"thread_id": "1", "is_group": "no"}},
+        {"id": "x", "account": "a", "kind": "text", "text": 5, "target": {"thread_id": "1"}},
+        {"id": "x", "account": "a", "kind": "text", "text": "t", "target": {"thread_id": "1"}, "created_at": "now"},
+    ],
+)
+def test_from_json_rejects_bad_objects(obj: object) -> None:
+    with pytest.raises(ValueError):
+        OutboundItem.from_json(obj)

@@ -1,0 +1,293 @@
+"""ZcaClient against an in-memory fake runner that records argv and timeouts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pytest
+
+from errbot_zalouser.errors import (
+    ZcaBadOutput,
+    ZcaBlocked,
+    ZcaCommandFailed,
+    ZcaNotAuthenticated,
+    ZcaNotFound,
+    ZcaRateLimited,
+    ZcaTimeout,
+)
+from errbot_zalouser.model import SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser.transport.client import TIMEOUTS, ZcaClient
+from errbot_zalouser.transport.runner import CompletedRun
+
+UID = "2011223344556677889"
+GID = "6918273645501928374"
+P = ["--profile", "work"]
+
+
+@dataclass
+class FakeRunner:
+    """Returns queued results (or raises queued errors); fails the test on an unexpected call."""
+
+    replies: list[tuple[int, str, str] | Exception] = field(default_factory=list)
+    calls: list[tuple[list[str], float | None]] = field(default_factory=list)
+
+    def run(self, args: Sequence[str], *, timeout: float | None) -> CompletedRun:
+        self.calls.append((list(args), timeout))
+        if not self.replies:
+            pytest.fail(f"unexpected zca call: {list(args)}")
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        code, out, err = reply
+        return CompletedRun(("zca", *args), code, out, err, 0.01)
+
+    @property
+    def argv(self) -> list[str]:
+        return self.calls[-1][0]
+
+    @property
+    def timeout(self) -> float | None:
+        return self.calls[-1][1]
+
+
+def client(*replies) -> tuple[ZcaClient, FakeRunner]:
+    runner = FakeRunner(list(replies))
+    return ZcaClient(runner, "work"), runner
+
+
+USER = Target(UID)
+GROUP = Target(GID, is_group=True)
+
+
+@pytest.mark.parametrize(
+    ("call", "argv", "timeout"),
+    [
+        (lambda c: c.send_text(USER, "hello"), [*P, "msg", "send", "--", UID, "hello"], 30),
+        (lambda c: c.send_text(GROUP, "hello"), [*P, "msg", "send", "-g", "--", GID, "hello"], 30),
+        (lambda c: c.send_text(USER, "--help"), [*P, "msg", "send", "--", UID, "--help"], 30),
+        (lambda c: c.send_text(GROUP, "-g"), [*P, "msg", "send", "-g", "--", GID, "-g"], 30),
+        (lambda c: c.send_text(USER, "--profile x"), [*P, "msg", "send", "--", UID, "--profile x"], 30),
+        (
+            lambda c: c.send_media(USER, "image", "https://x.invalid/a.png", "cap"),
+            [*P, "msg", "image", "--url=https://x.invalid/a.png", "--message=cap", "--", UID],
+            30,
+        ),
+        (
+            lambda c: c.send_media(GROUP, "video", "https://x.invalid/v.mp4"),
+            [*P, "msg", "video", "--url=https://x.invalid/v.mp4", "-g", "--", GID],
+            30,
+        ),
+        (
+            lambda c: c.send_media(GROUP, "voice", "https://x.invalid/v.mp3", "not sent here"),
+            [*P, "msg", "voice", "--url=https://x.invalid/v.mp3", "-g", "--", GID],
+            30,
+        ),
+        (
+            lambda c: c.send_media(USER, "image", "https://x.invalid/a.png", "-g --help"),
+            [*P, "msg", "image", "--url=https://x.invalid/a.png", "--message=-g --help", "--", UID],
+            30,
+        ),
+        (
+            lambda c: c.send_link(GROUP, "https://example.invalid/page"),
+            [*P, "msg", "link", "-g", "--", GID, "https://example.invalid/page"],
+            30,
+        ),
+        (lambda c: c.send_typing(USER), [*P, "msg", "typing", "--", UID], TIMEOUTS["msg typing"]),
+        (lambda c: c.logout(), [*P, "auth", "logout"], 10),
+    ],
+)
+def test_command_argv_and_timeouts(call, argv, timeout):
+    c, runner = client((0, "", ""))
+    call(c)
+    assert runner.argv == argv
+    assert runner.timeout == timeout
+    assert len(runner.calls) == 1  # no `auth status` or `--version` per send
+
+
+@pytest.mark.parametrize(
+    ("stdout", "message_id"),
+    [
+        ("message_id: msg-1\n", "msg-1"),
+        ("message id: mid-123", "mid-123"),
+        ("abc123", "abc123"),
+        ("{ message: { msgId: 7339812345678901234 }, attachment: [] }\n", "7339812345678901234"),
+        ("", None),
+    ],
+)
+def test_send_returns_the_message_id_when_there_is_one(stdout, message_id):
+    c, _ = client((0, stdout, ""))
+    assert c.send_text(USER, "hi") == SendResult(message_id)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_send_text_refuses_empty_text_without_calling_zca(text):
+    c, runner = client()
+    with pytest.raises(ValueError):
+        c.send_text(USER, text)
+    assert runner.calls == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.send_media(USER, "file", "https://x.invalid/a"),
+        lambda c: c.send_media(USER, "image", ""),
+        lambda c: c.send_link(USER, " "),
+        lambda c: c.send_text(Target(""), "hi"),
+        lambda c: c.friend_find(""),
+        lambda c: c.group_members(""),
+    ],
+)
+def test_invalid_arguments_raise_value_error(call):
+    c, runner = client()
+    with pytest.raises(ValueError):
+        call(c)
+    assert runner.calls == []
+
+
+@pytest.mark.parametrize(
+    ("stderr", "cls"),
+    [
+        ("Error: Không thể nhận tin nhắn từ bạn.", ZcaBlocked),
+        ("Error: Vượt quá số request cho phép", ZcaRateLimited),
+        ("Error: Profile work: not logged in", ZcaNotAuthenticated),
+        ("error: unknown option '-m'", ZcaCommandFailed),
+    ],
+)
+def test_send_failures_are_classified(stderr, cls):
+    c, _ = client((1, "", stderr))
+    with pytest.raises(cls) as info:
+        c.send_text(GROUP, "hi")
+    assert info.value.stderr == stderr and info.value.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ((0, "", ""), True),
+        ((1, "", "Error: Profile work: not logged in"), False),
+        (ZcaTimeout("hung", argv=("zca",)), False),
+    ],
+)
+def test_is_authenticated(reply, expected):
+    c, runner = client(reply)
+    assert c.is_authenticated() is expected
+    assert runner.argv == [*P, "auth", "status"] and runner.timeout == 5
+
+
+def test_is_authenticated_lets_not_found_through():
+    c, _ = client(ZcaNotFound("no zca"))
+    with pytest.raises(ZcaNotFound):
+        c.is_authenticated()
+
+
+def test_version():
+    c, runner = client((0, "\x1b[1m0.1.20\x1b[0m\n", ""))
+    assert c.version() == "0.1.20"
+    assert runner.argv == ["--version"] and runner.timeout == 5
+
+
+def test_version_failure_is_raised():
+    c, _ = client((1, "", "boom"))
+    with pytest.raises(ZcaCommandFailed):
+        c.version()
+
+
+def test_me_info():
+    me = {"userId": "4830021983762145322", "displayName": "Fake Bot", "avatar": "https://a.invalid/x.jpg"}
+    c, runner = client((0, "INFO logging in\n" + json.dumps(me, indent=2), ""))
+    user = c.me_info()
+    assert (user.user_id, user.display_name, user.avatar) == ("4830021983762145322", "Fake Bot", me["avatar"])
+    assert runner.argv == [*P, "me", "info", "-j"] and runner.timeout == 30
+
+
+@pytest.mark.parametrize("stdout", ['{"displayName": "no id"}', "[]", "garbage"])
+def test_me_info_without_user_id_is_bad_output(stdout):
+    c, _ = client((0, stdout, ""))
+    with pytest.raises(ZcaBadOutput):
+        c.me_info()
+
+
+def test_friend_list_and_find():
+    rows = [{"userId": UID, "displayName": "Bob"}, {"displayName": "no id"}, "junk"]
+    c, runner = client((0, json.dumps(rows), ""), (0, json.dumps(rows[:1]), ""))
+    assert c.friend_list() == [ZaloUser(UID, "Bob")]
+    assert runner.argv == [*P, "friend", "list", "-j"] and runner.timeout == 15
+    assert c.friend_find("-Bob") == [ZaloUser(UID, "Bob")]
+    assert runner.argv == [*P, "friend", "find", "-j", "--", "-Bob"] and runner.timeout == 15
+
+
+def test_group_list():
+    rows = [{"groupId": GID, "name": "Work Chat", "totalMember": 12}, {"name": "no id"}]
+    c, runner = client((0, json.dumps(rows), ""))
+    assert c.group_list() == [ZaloGroup(GID, "Work Chat", 12)]
+    assert runner.argv == [*P, "group", "list", "-j"] and runner.timeout == 15
+
+
+def test_group_members_skips_bad_rows_and_logs_them(caplog):
+    rows = [{"userId": UID, "displayName": "Bob"}, {"id": "3000000000000000001"}, {"displayName": "x"}, 7]
+    c, runner = client((0, json.dumps(rows), ""))
+    with caplog.at_level("WARNING"):
+        members = c.group_members(GID)
+    assert [m.user_id for m in members] == [UID, "3000000000000000001"]
+    assert runner.argv == [*P, "group", "members", "-j", "--", GID] and runner.timeout == 20
+    assert "skipped 2 of 4" in caplog.text
+
+
+def test_group_members_unknown_group():
+    c, _ = client((1, "", f"Error: Group not found: {GID}"))
+    with pytest.raises(ZcaCommandFailed) as info:
+        c.group_members(GID)
+    assert "Group not found" in str(info.value)
+
+
+@pytest.mark.parametrize("stdout", ['{"not": "a list"', '"a string"', "42"])
+def test_lists_reject_non_arrays(stdout):
+    c, _ = client((0, stdout, ""))
+    with pytest.raises(ZcaBadOutput):
+        c.friend_list()
+
+
+def test_login_args():
+    c, runner = client()
+    assert c.login_args() == [*P, "auth", "login"]
+    assert c.login_args(qr_base64=True) == [*P, "auth", "login", "--qr-base64"]
+    assert runner.calls == []
+
+
+def test_login_qr_base64():
+    data_url = "data:image/png;base64,iVBORw0KGgo+/="
+    c, runner = client((0, f"Starting login...\n{data_url}\n", ""))
+    assert c.login_qr_base64() == data_url
+    assert runner.argv == [*P, "auth", "login", "--qr-base64"] and runner.timeout == 30
+
+
+@pytest.mark.parametrize(
+    ("reply", "cls"),
+    [
+        ((0, "QR login started", ""), ZcaBadOutput),
+        ((1, "", "Error: Mã QR đăng nhập không hợp lệ"), ZcaCommandFailed),
+    ],
+)
+def test_login_qr_base64_failures(reply, cls):
+    c, _ = client(reply)
+    with pytest.raises(cls):
+        c.login_qr_base64()
+
+
+def test_timeout_and_not_found_propagate_from_sends():
+    c, _ = client(ZcaTimeout("slow"), ZcaNotFound("missing"))
+    with pytest.raises(ZcaTimeout):
+        c.send_text(USER, "hi")
+    with pytest.raises(ZcaNotFound):
+        c.send_text(USER, "hi")
+
+
+def test_timeout_table_matches_the_contract():
+    assert TIMEOUTS["version"] == TIMEOUTS["auth status"] == 5
+    assert TIMEOUTS["auth login --qr-base64"] == 30 and TIMEOUTS["auth logout"] == 10
+    assert TIMEOUTS["friend list"] == TIMEOUTS["friend find"] == TIMEOUTS["group list"] == 15
+    assert TIMEOUTS["group members"] == 20
+    assert all(TIMEOUTS[f"msg {verb}"] == 30 for verb in ("send", "image", "video", "voice", "link"))

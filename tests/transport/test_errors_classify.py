@@ -1,0 +1,66 @@
+"""A non-zero `zca` exit is mapped to an error class by its stderr (errors.classify_failure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from errbot_zalouser.errors import (
+    ZcaBlocked,
+    ZcaCommandFailed,
+    ZcaError,
+    ZcaNotAuthenticated,
+    ZcaNotFound,
+    ZcaRateLimited,
+    ZcaTimeout,
+    classify_failure,
+)
+
+ARGV = ("zca", "--profile", "default", "msg", "send", "-g", "--", "6918273645501928374", "hello")
+
+
+@pytest.mark.parametrize(
+    ("code", "stderr", "cls"),
+    [
+        (1, "Error: Profile default: not logged in", ZcaNotAuthenticated),
+        (1, "Error: zpw_sek bị thiếu hoặc không đúng", ZcaNotAuthenticated),
+        (1, "Error: Không thể nhận tin nhắn từ bạn.", ZcaBlocked),
+        (1, "Error: Vượt quá số request cho phép", ZcaRateLimited),
+        (1, "Error: Retry limit", ZcaRateLimited),
+        (1, "ZaloApiError: code 221", ZcaRateLimited),
+        (1, "spawn zca ENOENT", ZcaNotFound),
+        (127, "zca: command not found", ZcaNotFound),
+        (124, "Command timed out", ZcaTimeout),
+        (1, "Error: Group not found: 6918273645501928374", ZcaCommandFailed),
+        (1, "error: unknown option '-m'", ZcaCommandFailed),
+        (1, "", ZcaCommandFailed),
+        (2, "Error: Mã QR đăng nhập không hợp lệ", ZcaCommandFailed),
+    ],
+)
+def test_classify_failure(code, stderr, cls):
+    err = classify_failure(ARGV, code, stderr)
+    assert type(err) is cls
+    assert isinstance(err, ZcaError)
+    assert (err.argv, err.returncode, err.stderr) == (ARGV, code, stderr)
+    assert "msg send" in str(err)
+    assert "hello" not in str(err)
+
+
+@pytest.mark.parametrize(
+    ("cls", "retryable"),
+    [
+        (ZcaTimeout, True),
+        (ZcaRateLimited, True),
+        (ZcaBlocked, False),
+        (ZcaNotAuthenticated, False),
+        (ZcaCommandFailed, False),
+        (ZcaNotFound, False),
+    ],
+)
+def test_retryable_is_a_class_property(cls, retryable):
+    assert cls.retryable is retryable
+
+
+def test_summary_is_the_last_stderr_line():
+    err = classify_failure(ARGV, 1, "INFO something\nError: boom\n")
+    assert str(err).endswith("Error: boom")
+    assert "exit code 3" in str(classify_failure(ARGV, 3, ""))
