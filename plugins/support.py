@@ -289,7 +289,3 @@ def ago(timestamp: float | None, now: float | None = None) -> str:
         return "never"
     return f"{duration((time.time() if now is None else now) - timestamp)} ago"
 
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 entry`` / ``2 entries``."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"

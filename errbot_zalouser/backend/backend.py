@@ -50,6 +50,7 @@ class ZalouserBackend(ErrBot):
                 config.BOT_DATA_DIR,
                 notify_admins=self._notify_admins,
                 command_prefix=getattr(config, "BOT_PREFIX", "!"),
+                admin_ids=admin_ids(getattr(config, "BOT_ADMINS", ())),
             )
             self.zalouser.preflight()
         except ZalouserError as exc:
@@ -263,6 +264,22 @@ class ZalouserBackend(ErrBot):
     def stop_serving(self) -> None:
         """Ask the dispatcher loop to return (used by tests and embedding code)."""
         self._stopping.set()
+
+
+def admin_ids(bot_admins: Any) -> frozenset[str]:
+    """Zalo ids named exactly in BOT_ADMINS (globs are left to errbot's ACLs and admit nobody here)."""
+    if isinstance(bot_admins, str):
+        bot_admins = (bot_admins,)
+    ids = set()
+    for entry in bot_admins or ():
+        try:
+            found = parse_identifier(str(entry))
+        except ValueError:
+            log.info("BOT_ADMINS entry %r is not a Zalouser id; it does not pass the DM gate", entry)
+            continue
+        if isinstance(found, ZaloPerson):
+            ids.add(found.user_id)
+    return frozenset(ids)
 
 
 def _target(identifier: Any) -> Target:

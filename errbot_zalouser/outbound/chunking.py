@@ -197,17 +197,17 @@ def _find_fences(text: str, limit: int) -> _Fences:
 def _chunk_length(text: str, limit: int) -> list[str]:
     fences = _find_fences(text, limit)
     chunks: list[str] = []
+    end = len(text.rstrip())  # text[end - 1] is the last non-whitespace character
     pos = 0
     while True:
-        while pos < len(text) and text[pos] == "\n":
+        while pos < end and text[pos] == "\n":
             pos += 1
-        rest = text[pos:].rstrip()
-        if not rest.strip():
+        if pos >= end:
             return chunks
         opened = fences.open_at(pos)
         prefix = opened.reopen + "\n" if opened else ""
-        if len(prefix) + len(rest) <= limit:
-            chunks.append(prefix + rest)
+        if len(prefix) + end - pos <= limit:
+            chunks.append(prefix + text[pos:end])
             return chunks
         cut, consumed, closing = _next_cut(text, pos, prefix, limit, fences)
         body = text[pos:cut].rstrip()

@@ -15,6 +15,7 @@ Files are created with mode 0600.
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
@@ -194,7 +195,7 @@ class Journal:
         self._records = 0
 
     def _remove_stale_temps(self) -> None:
-        for stale in self.path.parent.glob(f".{self.path.name}.tmp-*"):
+        for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.tmp-*"):
             try:
                 stale.unlink()
             except OSError:

@@ -27,21 +27,23 @@ def configured_user_ids(rt: AccountRuntime, entries: tuple[str, ...]) -> frozens
     return frozenset(ids)
 
 
-def build_access_lists(rt: AccountRuntime, approved: ApprovedStore, group_allow: GroupAllowStore) -> AccessLists:
+def build_access_lists(rt: AccountRuntime, approved: ApprovedStore, group_allow: GroupAllowStore,
+                       admin_ids: frozenset[str] = frozenset()) -> AccessLists:
     config = rt.config
     return AccessLists.build(
         config,
         resolved_user_ids=configured_user_ids(rt, config.allow_from),
-        approved_ids=approved.ids(rt.account_id),
+        approved_ids=approved.ids(rt.account_id) | admin_ids,
         group_rules=rt.group_rules or None,
         chat_group_ids=group_allow.ids(rt.account_id),
         resolved_group_allow_ids=configured_user_ids(rt, config.group_allow_from),
     )
 
 
-def dm_view(rt: AccountRuntime, approved: ApprovedStore) -> tuple[AllowEntryView, ...]:
+def dm_view(rt: AccountRuntime, approved: ApprovedStore,
+            admin_ids: frozenset[str] = frozenset()) -> tuple[AllowEntryView, ...]:
     resolved = _resolved_map(rt, "users")
-    rows: list[AllowEntryView] = []
+    rows = [AllowEntryView(uid, "admin") for uid in sorted(admin_ids)]
     for entry in rt.config.allow_from:
         rows.append(_config_row(strip_prefix(entry), resolved))
     for item in approved.entries(rt.account_id):

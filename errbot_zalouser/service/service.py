@@ -74,6 +74,7 @@ class ZalouserService:
         command_prefix: str = "!",
         clock: Callable[[], float] = time.time,
         directory_ttl: float = 300.0,
+        admin_ids: frozenset[str] = frozenset(),
     ) -> None:
         self.settings = settings
         self.default_account = settings.default_account
@@ -82,6 +83,7 @@ class ZalouserService:
         self._stores = stores or open_stores(Path(data_dir))
         self._notify_admins = notify_admins or (lambda text: log.warning("admin notice: %s", text))
         self._prefix = command_prefix
+        self._admin_ids = admin_ids  # BOT_ADMINS ids: always admitted to DMs, so they can approve codes
         self._clock = clock
         self._accounts = {a.account_id: self._runtime(a, directory_ttl) for a in settings.accounts}
         self._access: dict[str, AccessLists] = {}
@@ -250,7 +252,8 @@ class ZalouserService:
 
     def _refresh_access(self, account: str) -> AccessLists:
         with self._access_lock:
-            lists = access.build_access_lists(self._account(account), self._stores.approved, self._stores.group_allow)
+            lists = access.build_access_lists(self._account(account), self._stores.approved,
+                                              self._stores.group_allow, self._admin_ids)
             self._access[account] = lists
             return lists
 
@@ -365,7 +368,7 @@ class ZalouserService:
             account=rt.account_id,
             dm_policy=rt.config.dm_policy,
             group_policy=rt.config.group_policy,
-            dm=access.dm_view(rt, self._stores.approved),
+            dm=access.dm_view(rt, self._stores.approved, self._admin_ids),
             groups=access.group_view(rt, self._stores.group_allow),
         )
 

@@ -88,7 +88,8 @@ class ZalouserAllowlist(BotPlugin):
         Find ids with !directory peers <query>.
         """
         entry = call.api.allow_user(call.text, account=call.account, by=call.actor)
-        return f"Added {_label(entry.name, entry.user_id)} to the DM allowlist of account {md_escape(entry.account)}."
+        account = md_escape(entry.account)
+        return f"Added {_label(entry.name, entry.user_id)} to the DM allowlist of account {account}."
 
     @botcmd(admin_only=True, syntax="<user id or name> [--account A]")
     @zalouser_command("allowlist remove <user> [--account A]", arity="text")
@@ -98,7 +99,8 @@ class ZalouserAllowlist(BotPlugin):
         Usage: !allowlist remove <user id or name> [--account A]
         """
         entry = call.api.disallow_user(call.text, account=call.account)
-        return f"Removed {_label(entry.name, entry.user_id)} from the DM allowlist of account {md_escape(entry.account)}."
+        account = md_escape(entry.account)
+        return f"Removed {_label(entry.name, entry.user_id)} from the DM allowlist of account {account}."
 
     @botcmd(admin_only=True, syntax="<group id or name> [--account A]")
     @zalouser_command("allowlist group add <group> [--account A]", arity="text")
@@ -109,7 +111,8 @@ class ZalouserAllowlist(BotPlugin):
         Find ids with !directory groups <query>.
         """
         entry = call.api.allow_group(call.text, account=call.account, by=call.actor)
-        return f"Added group {_label(entry.name, entry.group_id)} to the group allowlist of account {md_escape(entry.account)}."
+        account = md_escape(entry.account)
+        return f"Added group {_label(entry.name, entry.group_id)} to the group allowlist of account {account}."
 
     @botcmd(admin_only=True, syntax="<group id or name> [--account A]")
     @zalouser_command("allowlist group remove <group> [--account A]", arity="text")

@@ -82,7 +82,8 @@ class ZalouserPairing(BotPlugin):
         """
         code = call.words[0].strip().upper()
         request = call.api.approve_pairing(code, account=call.account, approver=call.actor)
-        return f"Approved {who(request.name, request.user_id)} on account {md_escape(request.account)}; they have been told."
+        account = md_escape(request.account)
+        return f"Approved {who(request.name, request.user_id)} on account {account}; they have been told."
 
     @botcmd(admin_only=True, syntax="<code> [--account A]")
     @zalouser_command("pair deny <code> [--account A]", arity="one")

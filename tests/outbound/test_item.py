@@ -12,7 +12,9 @@ from errbot_zalouser.outbound.item import OutboundItem
 
 
 def test_defaults_and_round_trip() -> None:
-    item = OutboundItem(account="main", target=Target("123", True), kind="image", url="https://x/y.png", caption="Ảnh 😀")
+    item = OutboundItem(
+        account="main", target=Target("123", True), kind="image", url="https://x/y.png", caption="Ảnh 😀"
+    )
     assert len(item.id) == 32 and int(item.id, 16) >= 0
     assert item.created_at > 0
     again = OutboundItem.from_json(json.loads(json.dumps(item.to_json())))

@@ -60,7 +60,9 @@ class FakeApi:
 
     # -- helpers for tests ---------------------------------------------------------------------
 
-    def add_request(self, code: str, user_id: str, name: str = "", account: str = "default", age: float = 300.0) -> None:
+    def add_request(
+        self, code: str, user_id: str, name: str = "", account: str = "default", age: float = 300.0
+    ) -> None:
         created = self.now() - age
         self.requests.append(PairingRequest(code, user_id, account, created, created, name))
 
@@ -104,7 +106,8 @@ class FakeApi:
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
         self._record("approve_pairing", code, account=account, approver=approver)
         request = self._take(code, account)
-        self.approved.append(ApprovedEntry(request.user_id, request.account, "pairing", self.now(), request.name, approver))
+        entry = ApprovedEntry(request.user_id, request.account, "pairing", self.now(), request.name, approver)
+        self.approved.append(entry)
         self.told.append(request.user_id)
         return request
 

@@ -16,7 +16,10 @@ loglevel = logging.WARNING
 
 
 def test_view_marks_each_source(testbot, api: FakeApi) -> None:
-    api.config_dm["default"] += [AllowEntryView("1001", "config", "Nguyễn Văn An"), AllowEntryView("Chị Ba", "unresolved")]
+    api.config_dm["default"] += [
+        AllowEntryView("1001", "config", "Nguyễn Văn An"),
+        AllowEntryView("Chị Ba", "unresolved"),
+    ]
     api.approved.append(ApprovedEntry("1003", "default", "pairing", 0.0, "Đào Minh Đức"))
     api.config_groups["default"].append(AllowEntryView("5002", "resolved", "Công việc"))
     lines = testbot.exec_command("!allowlist").splitlines()

@@ -26,7 +26,9 @@ def test_list_shows_every_column(testbot, api: FakeApi) -> None:
     api.add_request("ABCD2345", "1001", "Nguyễn Văn An", age=300)
     lines = testbot.exec_command("!pair list").splitlines()
     assert lines[0] == "Pairing requests (2)"
-    assert lines[1].split() == ["ABCD2345", "1001", "Nguyễn", "Văn", "An", "default", "age", "5m", "expires", "in", "55m"]
+    assert lines[1].split() == [
+        "ABCD2345", "1001", "Nguyễn", "Văn", "An", "default", "age", "5m", "expires", "in", "55m"
+    ]
     assert lines[2].split()[:2] == ["QRST2345", "1002"]
     assert "expires in 59m" in lines[2]
     assert lines[3].startswith("Approve with !pair approve <code>")
@@ -106,7 +108,10 @@ def test_revoke_by_id_and_by_name(testbot, api: FakeApi) -> None:
 
 
 def test_revoke_ambiguous_name_is_reported(testbot, api: FakeApi) -> None:
-    api.approved += [ApprovedEntry("1008", "default", "pairing", 0.0, "Hà"), ApprovedEntry("1009", "default", "chat", 0.0, "Hà")]
+    api.approved += [
+        ApprovedEntry("1008", "default", "pairing", 0.0, "Hà"),
+        ApprovedEntry("1009", "default", "chat", 0.0, "Hà"),
+    ]
     assert testbot.exec_command("!pair revoke Hà") == '"Hà" is ambiguous: Hà (1008), Hà (1009). Use the id.'
     assert len(api.approved) == 2
 

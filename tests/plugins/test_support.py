@@ -121,7 +121,10 @@ def test_table_escapes_and_flattens_cells() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "0s"), (59.4, "59s"), (300.2, "5m"), (3299.8, "55m"), (3600, "1h00m"), (7260, "2h01m"), (90000, "1d01h"), (-5, "0s")],
+    [
+        (0, "0s"), (59.4, "59s"), (300.2, "5m"), (3299.8, "55m"),
+        (3600, "1h00m"), (7260, "2h01m"), (90000, "1d01h"), (-5, "0s"),
+    ],
 )
 def test_duration(seconds: float, text: str) -> None:
     assert duration(seconds) == text

@@ -195,7 +195,8 @@ def reference_search(users: list[ZaloUser], query: str) -> list[str]:
     return [uid for rank, _key, uid in sorted(r for r in ranked if r[0] is not None)]
 
 
-names = st.lists(st.sampled_from(["Nguyễn", "Văn", "An", "Đào", "Thị", "Lan", "Hà", "Anh", "Ngân"]), min_size=1, max_size=3)
+NAME_WORDS = ["Nguyễn", "Văn", "An", "Đào", "Thị", "Lan", "Hà", "Anh", "Ngân"]
+names = st.lists(st.sampled_from(NAME_WORDS), min_size=1, max_size=3)
 
 
 @given(
