@@ -40,7 +40,7 @@ class AllowEntryView:
     pairing | chat | import (DM); config | resolved | unresolved | wildcard | chat (groups)."""
 
     id: str
-    source: str
+    source: str  # also "admin": a BOT_ADMINS id, always admitted to DMs
     name: str = ""
 
 
@@ -87,6 +87,7 @@ class ZalouserApi(Protocol):
 
     # pairing
     def pairing_requests(self, account: str | None = None) -> list[PairingRequest]: ...
+    def pairing_ttl(self, account: str | None = None) -> float: ...
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest: ...
     def deny_pairing(self, code: str, *, account: str | None = None) -> PairingRequest: ...
     def revoke(self, user: str, *, account: str | None = None) -> ApprovedEntry: ...

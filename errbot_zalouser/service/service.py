@@ -310,7 +310,7 @@ class ZalouserService:
     def pairing_requests(self, account: str | None = None) -> list[PairingRequest]:
         if account is not None:
             self._account(account)
-        return self._stores.pairing.list(account, self._clock(), self._pairing_ttl(account))
+        return self._stores.pairing.list(account, self._clock(), self.pairing_ttl(account))
 
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
         request = self._find_request(code, account)
@@ -318,7 +318,7 @@ class ZalouserService:
         # Grant first, consume the code after: a failed write never loses the request.
         self._stores.approved.add(ApprovedEntry(request.user_id, request.account, "pairing", self._clock(),
                                                 request.name, approver))
-        self._stores.pairing.take(request.code, request.account, self._clock(), self._pairing_ttl(request.account))
+        self._stores.pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
         self._refresh_access(request.account)
         log.info("zalouser %s: pairing %s approved for %s by %s", request.account, request.code,
                  request.user_id, approver or "?")
@@ -329,7 +329,7 @@ class ZalouserService:
 
     def deny_pairing(self, code: str, *, account: str | None = None) -> PairingRequest:
         request = self._find_request(code, account)
-        self._stores.pairing.take(request.code, request.account, self._clock(), self._pairing_ttl(request.account))
+        self._stores.pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
         return request
 
     def _find_request(self, code: str, account: str | None) -> PairingRequest:
@@ -339,7 +339,8 @@ class ZalouserService:
                 return request
         raise NotFound(f"No pending pairing request found for code: {wanted}")
 
-    def _pairing_ttl(self, account: str | None) -> float:
+    def pairing_ttl(self, account: str | None = None) -> float:
+        """Seconds a pending pairing request lives, counted from its creation."""
         return self._account(account).config.pairing.ttl_seconds
 
     def revoke(self, user: str, *, account: str | None = None) -> ApprovedEntry:
@@ -447,8 +448,8 @@ class ZalouserService:
     # --- ZalouserApi: status ------------------------------------------------------------------
 
     def status(self, *, probe: bool = False) -> list[AccountStatus]:
-        stats = self._dispatcher.stats
-        return [self._account_status(rt, stats, probe) for rt in self._accounts.values()]
+        return [self._account_status(rt, self._dispatcher.account_stats(rt.account_id), probe)
+                for rt in self._accounts.values()]
 
     def _account_status(self, rt: AccountRuntime, stats, probe: bool) -> AccountStatus:
         version, logged_in, warnings = self._live_checks(rt)

@@ -6,7 +6,6 @@ instead of OpenClaw's `openclaw pairing approve zalouser <code>`.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,23 +15,11 @@ from errbot import BotPlugin, botcmd
 from errbot_zalouser.model import ApprovedEntry, PairingRequest
 from errbot_zalouser.plugins.support import Call, duration, md_escape, table, zalouser_command
 
-DEFAULT_PAIRING_TTL = 3600.0
 
 
 def who(name: str, user_id: str) -> str:
     """``Name (id)``, or just the id when the name is unknown (escaped for Markdown)."""
     return f"{md_escape(name)} ({user_id})" if name.strip() else user_id
-
-
-def pairing_ttl(api: Any, account: str) -> float:
-    """Lifetime of a pending request: the service's ``pairing_ttl`` (a number, or a method taking
-    the account) when it offers one, else OpenClaw's 1 hour."""
-    ttl = getattr(api, "pairing_ttl", None)
-    if callable(ttl):
-        ttl = ttl(account)
-    if isinstance(ttl, (int, float)) and not isinstance(ttl, bool) and ttl > 0:
-        return float(ttl)
-    return DEFAULT_PAIRING_TTL
 
 
 def format_requests(
@@ -69,7 +56,7 @@ class ZalouserPairing(BotPlugin):
         """
         requests = call.api.pairing_requests(call.account)
         prefix = self.bot_config.BOT_PREFIX
-        ttl = functools.partial(pairing_ttl, call.api)
+        ttl = call.api.pairing_ttl
         return format_requests(requests, now=time.time(), ttl=ttl, prefix=prefix)
 
     @botcmd(admin_only=True, syntax="<code> [--account A]")

@@ -103,6 +103,9 @@ class FakeApi:
         self._record("pairing_requests", account)
         return [r for r in self.requests if account is None or r.account == account]
 
+    def pairing_ttl(self, account: str | None = None) -> float:
+        return 3600.0
+
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
         self._record("approve_pairing", code, account=account, approver=approver)
         request = self._take(code, account)
