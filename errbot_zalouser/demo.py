@@ -40,13 +40,21 @@ BOT_EXTRA_BACKEND_DIR = {backend!r}
 BOT_EXTRA_PLUGIN_DIR = {plugins!r}
 BOT_DATA_DIR = {data!r}
 BOT_LOG_FILE = {log!r}
-BOT_LOG_LEVEL = logging.INFO
+BOT_LOG_LEVEL = logging.{level}
 ZALOUSER_ZCA = {zca!r}
-ZALOUSER = {{"dmPolicy": "pairing", "groupPolicy": "open", "outbound": {{"ratePerSecond": 5, "burst": 10}}}}
+ZALOUSER = {zalouser!r}
 BOT_ADMINS = ("zalouser:{admin}",)
 CORE_PLUGINS = ("ACLs", "Help", "Health", "Utils", "CommandNotFoundFilter")
 AUTOINSTALL_DEPS = False
+{extra}
 """
+
+
+def simulator_config(data: Path, log: Path, zca: str, zalouser: dict, *, admin: str = ADMIN_ID,
+                     extra: str = "", level: str = "INFO") -> str:
+    """An errbot config.py text for the bot on zca-sim (the demo, the end-to-end tests, bench)."""
+    return CONFIG.format(backend=backend_dir(), plugins=plugins_dir(), data=str(data), log=str(log),
+                         level=level, zca=zca, zalouser=zalouser, admin=admin, extra=extra)
 
 
 def run_demo(workdir: Path = Path(".sim")) -> int:
@@ -71,8 +79,8 @@ def run_demo(workdir: Path = Path(".sim")) -> int:
 def _write_config(workdir: Path, home: Path, data: Path) -> Path:
     zca = shutil.which("zca-sim") or str(Path(sys.executable).parent / "zca-sim")
     path = workdir / "demo_config.py"
-    path.write_text(CONFIG.format(backend=backend_dir(), plugins=plugins_dir(), data=str(data),
-                                  log=str(workdir / "errbot.log"), zca=zca, admin=ADMIN_ID))
+    demo_block = {"dmPolicy": "pairing", "groupPolicy": "open", "outbound": {"ratePerSecond": 5, "burst": 10}}
+    path.write_text(simulator_config(data, workdir / "errbot.log", zca, demo_block))
     return path
 
 

@@ -40,7 +40,7 @@ from cachetools import TTLCache
 from errbot_zalouser.errors import classify_failure
 from errbot_zalouser.model import BadEvent, InboundEvent
 from errbot_zalouser.transport.parsing import strip_ansi
-from errbot_zalouser.transport.runner import merged_env, not_found_message
+from errbot_zalouser.transport.runner import merged_env, not_found_message, signal_group
 
 log = logging.getLogger(__name__)
 
@@ -588,17 +588,8 @@ class Listener:
 
     def _signal_group(self, child: Any, sig: int) -> None:
         """Signal the child's process group; only while the child is known not to be reaped."""
-        if child.terminated:
-            return
-        pid = child.pid
-        try:
-            pgid = os.getpgid(pid)
-            if pgid == pid and pgid != os.getpgrp():
-                os.killpg(pgid, sig)
-            else:
-                os.kill(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if not child.terminated:
+            signal_group(child.pid, sig)
 
     def _kill_stray_child(self) -> None:
         with self._lock:

@@ -184,7 +184,7 @@ class CliRunner:
     def _kill_and_reap(self, proc: subprocess.Popen[bytes], exc: subprocess.TimeoutExpired | None) -> bytes:
         """SIGTERM the group, SIGKILL after the grace period, reap; return the stderr read so far."""
         partial = (exc.stderr if exc is not None else None) or b""
-        _signal_group(proc.pid, signal.SIGTERM)
+        signal_group(proc.pid, signal.SIGTERM)
         for sig in (signal.SIGKILL, None):
             try:
                 _, err = proc.communicate(timeout=self.kill_grace)
@@ -192,7 +192,7 @@ class CliRunner:
             except subprocess.TimeoutExpired as again:
                 partial = again.stderr or partial
                 if sig is not None:
-                    _signal_group(proc.pid, sig)
+                    signal_group(proc.pid, sig)
         # Something outside the process group still holds our pipes open: stop reading.
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
@@ -201,7 +201,7 @@ class CliRunner:
         return partial
 
 
-def _signal_group(pid: int, sig: int) -> None:
+def signal_group(pid: int, sig: int) -> None:
     """Signal the process group led by ``pid`` (never our own group)."""
     try:
         pgid = os.getpgid(pid)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import errbot_zalouser
+from errbot_zalouser.demo import simulator_config
 from errbot_zalouser.simulator import seed
 from errbot_zalouser.simulator.control import SimControl
 
@@ -23,21 +23,6 @@ STRANGER = seed.STRANGER_ID
 FRIEND = "6634210987765540123"  # Alice Smith
 WORK_CHAT = "7031928374650192837"
 
-CONFIG = """\
-import logging
-BACKEND = "Zalouser"
-BOT_EXTRA_BACKEND_DIR = {backend!r}
-BOT_EXTRA_PLUGIN_DIR = {plugins!r}
-BOT_DATA_DIR = {data!r}
-BOT_LOG_FILE = {log!r}
-BOT_LOG_LEVEL = logging.DEBUG
-ZALOUSER_ZCA = {zca!r}
-ZALOUSER = {zalouser!r}
-BOT_ADMINS = ("zalouser:{admin}",)
-CORE_PLUGINS = ("ACLs", "Help", "Health", "Utils", "CommandNotFoundFilter")
-AUTOINSTALL_DEPS = False
-{extra}
-"""
 
 FAST_OUTBOUND = {"ratePerSecond": 50, "burst": 50, "retryBaseSeconds": 0.05, "retryMaxSeconds": 0.2}
 
@@ -83,10 +68,8 @@ def write_config(workdir: Path, zca: str, zalouser: dict[str, Any], extra: str =
     data = workdir / "data"
     data.mkdir(parents=True, exist_ok=True)
     path = workdir / "bot_config.py"
-    path.write_text(CONFIG.format(
-        backend=errbot_zalouser.backend_dir(), plugins=errbot_zalouser.plugins_dir(), data=str(data),
-        log=str(workdir / "errbot.log"), zca=zca, zalouser=zalouser, admin=ADMIN, extra=extra,
-    ))
+    path.write_text(simulator_config(data, workdir / "errbot.log", zca, zalouser, admin=ADMIN, extra=extra,
+                                     level="DEBUG"))
     return path
 
 

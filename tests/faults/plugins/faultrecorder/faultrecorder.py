@@ -1,0 +1,40 @@
+"""Test-only Errbot plugin for tests/faults.
+
+``callback_message`` appends one JSON line per message it is given to the file named by the
+bot config's ``FAULTS_RECORD_FILE``: whatever reaches a plugin is on record, so a test can prove
+that a message from an unknown sender never did. ``!faults_url <url> [caption]`` sends a URL
+back through the backend's ``send_url`` (media or link), for the option-like text tests.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from errbot import BotPlugin, botcmd
+
+_LOCK = threading.Lock()
+
+
+class FaultRecorder(BotPlugin):
+    """Records callback_message calls; sends URLs on request."""
+
+    def callback_message(self, msg):  # noqa: ANN001 - errbot's signature
+        path = getattr(self.bot_config, "FAULTS_RECORD_FILE", None)
+        if not path:
+            return
+        row = {
+            "frm": getattr(msg.frm, "user_id", str(msg.frm)),
+            "body": msg.body,
+            "is_group": bool(msg.is_group),
+            "thread": (msg.extras or {}).get("thread_id", ""),
+        }
+        with _LOCK, open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    @botcmd
+    def faults_url(self, msg, args):  # noqa: ANN001
+        """Send <url> [caption] back as media or a link: !faults_url <url> [caption]"""
+        url, _, caption = str(args).partition(" ")
+        target = msg.to if msg.is_group else msg.frm
+        self._bot.send_url(target, url, caption)
