@@ -102,11 +102,7 @@ _STDERR_CLASSES: tuple[tuple[re.Pattern[str], type[ZcaError]], ...] = (
 def classify_failure(argv: Sequence[str], returncode: int, stderr: str) -> ZcaError:
     """Build the right ZcaError for a non-zero exit, keeping the raw stderr."""
     text = stderr.strip()
-    for pattern, cls in _STDERR_CLASSES:
-        if pattern.search(text):
-            break
-    else:
-        cls = ZcaCommandFailed
+    cls = next((c for pattern, c in _STDERR_CLASSES if pattern.search(text)), ZcaCommandFailed)
     summary = text.splitlines()[-1] if text else f"exit code {returncode}"
     return cls(f"zca {_command_name(argv)} failed: {summary}", argv=argv, returncode=returncode, stderr=stderr)
 

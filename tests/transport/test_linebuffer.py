@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from errbot_zalouser.transport.listener import LineBuffer, exponential_backoff
+from errbot_zalouser.transport.lines import LineBuffer
+from errbot_zalouser.transport.listener import exponential_backoff
 
 
 def feed_all(buf: LineBuffer, chunks: list[bytes]) -> list[bytes]:
