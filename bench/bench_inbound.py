@@ -38,6 +38,7 @@ from bench.common import (
     Deadline,
     config_module,
     machine_info,
+    prepare_environment,
     new_sim,
     pinned,
     r,
@@ -229,12 +230,15 @@ def _run(base, events: int) -> dict[str, Any]:
     saved_handlers, saved_level = list(root.handlers), root.level
     config = config_module(base, ZALOUSER, plugin_dirs=[plugins_dir(), write_noop_plugin(base)])
     built = time.perf_counter()
+    console_level = console_hdlr.level
+    console_hdlr.setLevel(logging.WARNING)  # setup_bot adds it to the root logger; keep INFO in the file
     try:
         bot = setup_bot("Zalouser", root, config)
     except SystemExit as exc:
         raise RuntimeError(f"setup_bot failed: {exc}; see {base / 'errbot.log'}") from None
     finally:
         root.removeHandler(console_hdlr)
+        console_hdlr.setLevel(console_level)
     loop = threading.Thread(target=bot.serve_once, name="bench-serve-once", daemon=True)
     try:
         loop.start()
@@ -326,9 +330,10 @@ def summary(figures: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    env = prepare_environment()
     count = int(sys.argv[1]) if len(sys.argv) > 1 else EVENTS
     figures = run(count)
-    print(json.dumps({"machine": machine_info(), "inbound": figures}, indent=2, ensure_ascii=False))
+    print(json.dumps({"machine": {**machine_info(), **env}, "inbound": figures}, indent=2, ensure_ascii=False))
     print(summary(figures))
     return 0
 

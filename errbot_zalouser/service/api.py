@@ -18,6 +18,7 @@ from errbot_zalouser.model import (
     ZaloGroup,
     ZaloUser,
 )
+from errbot_zalouser.policy.access import Decision
 
 T = TypeVar("T")
 
@@ -107,6 +108,9 @@ class ZalouserApi(Protocol):
                       refresh: bool = False) -> SearchResult[ZaloGroup]: ...
     def group_members(self, group: str, *, account: str | None = None, limit: int = 50,
                       refresh: bool = False) -> tuple[ZaloGroup, SearchResult[ZaloUser]]: ...
+
+    # policy, without side effects (the companion command filter re-checks with it)
+    def check(self, account: str | None, sender_id: str, group_id: str | None = None) -> Decision: ...
 
     # status
     def status(self, *, probe: bool = False) -> list[AccountStatus]: ...

@@ -219,6 +219,15 @@ class ZalouserService:
             return self._challenge(rt, event, decision)
         return decision
 
+    def check(self, account: str | None, sender_id: str, group_id: str | None = None) -> Decision:
+        """The policy decision for a sender, without side effects (no pairing reply, no request).
+        A mention requirement is not re-checked: this answers who may use the bot, not when."""
+        rt = self._account(account)
+        lists = self._access_lists(rt.account_id)
+        if group_id is not None:
+            return decide_group(rt.config, group_id, "", sender_id, mentioned=True, lists=lists)
+        return decide_dm(rt.config, sender_id, lists)
+
     def is_mentioned(self, account: str, event: InboundEvent) -> bool:
         rt = self._account(account)
         if rt.self_id and rt.self_id in event.mention_ids:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
+from errbot_zalouser.policy.access import Decision, Outcome
 from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest, ZaloGroup, ZaloUser, is_zalo_id
 from errbot_zalouser.service.api import AccountStatus, AllowEntryView, AllowlistView, ProbeResult, SearchResult
 from errbot_zalouser.service.directory import DirectoryCache
@@ -105,6 +106,10 @@ class FakeApi:
 
     def pairing_ttl(self, account: str | None = None) -> float:
         return 3600.0
+
+    def check(self, account: str | None, sender_id: str, group_id: str | None = None) -> Decision:
+        # The policy itself is tested in tests/policy; here every sender passes the companion gate.
+        return Decision(Outcome.DISPATCH, "fake: admitted")
 
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
         self._record("approve_pairing", code, account=account, approver=approver)
