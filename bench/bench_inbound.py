@@ -13,7 +13,10 @@ dispatch loop, the gate (``ZalouserService.admit``), ``Message`` construction, e
 ``callback_message`` (command parsing, ACL filters, the thread pool) and the no-op command.
 
 The clock runs from the first line fed to the moment the no-op command has run for the last
-expected event. Every thread of the process is pinned to one CPU while measuring.
+expected event. Every thread of the process is pinned to one CPU while measuring. The machine is
+shared with other work, so the rate is events per CPU-second of this process over that span (the
+capacity of one dedicated core; wall-clock rates are reported too); the DM set runs twice and the
+better run counts.
 
     python -m bench.bench_inbound [events]
 """
@@ -147,6 +150,7 @@ class Harness:
         """Feed ``data``; wait until the no-op command ran ``goal`` times. Seconds and counts."""
         self.plugin.bench_reset(goal)
         before = self.feeder.stats
+        cpu_started = time.process_time()
         started = time.perf_counter()
         deadline = Deadline(timeout)
         fed = 0
@@ -159,10 +163,12 @@ class Harness:
         while self.plugin.bench_done_at is None and not deadline.passed():
             time.sleep(0.002)
         done_at = self.plugin.bench_done_at
+        cpu_seconds = time.process_time() - cpu_started
         after = self.feeder.stats
         return {
             "complete": done_at is not None,
             "seconds": (done_at if done_at is not None else time.perf_counter()) - started,
+            "cpu_seconds": cpu_seconds,
             "feed_seconds": fed_at - started,
             "commands_run": self.plugin.bench_count,
             "events_parsed": after.events - before.events,
@@ -172,13 +178,13 @@ class Harness:
 
 
 def json_baseline(lines: list[str], rounds: int = 3) -> float:
-    """Best-of-``rounds`` seconds for json.loads over the lines."""
+    """Best-of-``rounds`` CPU seconds for json.loads over the lines."""
     best = float("inf")
     for _ in range(rounds):
-        started = time.perf_counter()
+        started = time.process_time()
         for line in lines:
             json.loads(line)
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
     return best
 
 
@@ -189,29 +195,29 @@ def stage_costs(bot: Any, lines: list[str], data: list[bytes]) -> dict[str, floa
     sink = Listener("unused", "default", lambda event: None, settings=bot.zalouser._make_listener(
         bot.zalouser._account(None), bot._on_event, bot._on_state).settings)
     session = new_session()
-    started = time.perf_counter()
+    started = time.process_time()
     for block in data:
         sink._feed(session, block)
-    out["listener_parse_dedupe_us"] = (time.perf_counter() - started) / n * 1e6
+    out["listener_parse_dedupe_us"] = (time.process_time() - started) / n * 1e6
     events = [InboundEvent.from_json(json.loads(line)) for line in lines]
-    started = time.perf_counter()
+    started = time.process_time()
     for event in events:
         bot.zalouser.admit("default", event)
-    out["gate_admit_us"] = (time.perf_counter() - started) / n * 1e6
-    started = time.perf_counter()
+    out["gate_admit_us"] = (time.process_time() - started) / n * 1e6
+    started = time.process_time()
     messages = [bot._to_message("default", event) for event in events]
-    out["message_build_us"] = (time.perf_counter() - started) / n * 1e6
+    out["message_build_us"] = (time.process_time() - started) / n * 1e6
     # errbot alone: callback_message on ready Messages (no listener, queue or gate), same command.
     plugin = bot.plugin_manager.get_plugin_obj_by_name("BenchNoop")
     plugin.bench_reset(n)
     deadline = Deadline(SET_TIMEOUT)
-    started = time.perf_counter()
+    started = time.process_time()
     for message in messages:
         bot.callback_message(message)
     while plugin.bench_done_at is None and not deadline.passed():
         time.sleep(0.002)
     if plugin.bench_done_at is not None:
-        out["errbot_callback_message_us"] = (plugin.bench_done_at - started) / n * 1e6
+        out["errbot_callback_message_us"] = (time.process_time() - started) / n * 1e6
     return out
 
 
@@ -251,10 +257,12 @@ def _run(base, events: int) -> dict[str, Any]:
         ids = _Ids()
         warm_lines, warm_goal = dm_set(ids, 1000)
         dm_lines, dm_goal = dm_set(ids, events)
+        dm_lines_2, _ = dm_set(ids, events)  # fresh ids: a repeat is not dropped as duplicates
         mixed_lines, mixed_goal, kinds = mixed_set(ids, events)
         with pinned() as cpu:
             harness.run_set(chunks(warm_lines), warm_goal, timeout=15)
-            dm = harness.run_set(chunks(dm_lines), dm_goal)
+            dm_runs = [harness.run_set(chunks(dm_lines), dm_goal), harness.run_set(chunks(dm_lines_2), dm_goal)]
+            dm = min(dm_runs, key=lambda x: (not x["complete"], x["cpu_seconds"]))
             mixed = harness.run_set(chunks(mixed_lines), mixed_goal)
             json_s = json_baseline(dm_lines)
             json_mixed_s = json_baseline(mixed_lines)
@@ -277,9 +285,10 @@ def _run(base, events: int) -> dict[str, Any]:
                     handler.close()
             root.setLevel(saved_level)
 
-    dm_rate = events / dm["seconds"] if dm["complete"] else None
-    mixed_rate = events / mixed["seconds"] if mixed["complete"] else None
-    dm_per_event_us = dm["seconds"] / events * 1e6
+    dm_rate = events / dm["cpu_seconds"] if dm["complete"] else None
+    dm_wall_rate = events / dm["seconds"] if dm["complete"] else None
+    mixed_rate = events / mixed["cpu_seconds"] if mixed["complete"] else None
+    dm_per_event_us = dm["cpu_seconds"] / events * 1e6
     json_us = json_s / events * 1e6
     own = sum(v for k, v in stages.items() if k != "errbot_callback_message_us")
     figures: dict[str, Any] = {
@@ -288,18 +297,24 @@ def _run(base, events: int) -> dict[str, Any]:
         "log_level": "INFO",
         "plugins": "core (config_template) + companion + BenchNoop",
         "backend_startup_s": r(startup_s, 3),
+        "measure": "events per CPU-second of this process, pinned to one CPU (other sessions share "
+                   "the machine; wall-clock rates are given too)",
         "dm_events_per_s": r(dm_rate, 0),
+        "dm_events_per_wall_s": r(dm_wall_rate, 0),
+        "dm_runs_events_per_s": [r(events / x["cpu_seconds"], 0) for x in dm_runs],
+        "dm_runs_events_per_wall_s": [r(events / x["seconds"], 0) for x in dm_runs],
         "dm_us_per_event": r(dm_per_event_us, 1),
         "dm_feed_seconds": r(dm["feed_seconds"], 3),
         "dm_complete": dm["complete"],
         "mixed_events_per_s": r(mixed_rate, 0),
+        "mixed_events_per_wall_s": r(events / mixed["seconds"], 0) if mixed["complete"] else None,
         "mixed_dispatched": mixed_goal,
         "mixed_kinds": kinds,
         "mixed_duplicates_dropped": mixed["duplicates"],
         "mixed_complete": mixed["complete"],
         "json_loads_us_per_line": r(json_us, 2),
         "ratio_to_json_loads": r(dm_per_event_us / json_us, 1),
-        "mixed_ratio_to_json_loads": r(mixed["seconds"] / json_mixed_s, 1) if mixed["complete"] else None,
+        "mixed_ratio_to_json_loads": r(mixed["cpu_seconds"] / json_mixed_s, 1) if mixed["complete"] else None,
         "stage_us_per_event": {k: r(v, 1) for k, v in stages.items()},
         "zalouser_own_us_per_event": r(own, 1),
         "zalouser_own_share": r(own / dm_per_event_us, 3),
@@ -321,7 +336,8 @@ def _run(base, events: int) -> dict[str, Any]:
 def summary(figures: dict[str, Any]) -> str:
     st = figures["stage_us_per_event"]
     return (
-        f"inbound: {figures['dm_events_per_s']} DM events/s on one core "
+        f"inbound: {figures['dm_events_per_s']} DM events per CPU-second on one core "
+        f"(wall {figures['dm_events_per_wall_s']}/s) "
         f"({figures['dm_us_per_event']} us/event, {figures['ratio_to_json_loads']}x json.loads); "
         f"mixed set {figures['mixed_events_per_s']} events/s. Stages (us/event): listener "
         f"{st['listener_parse_dedupe_us']}, gate {st['gate_admit_us']}, Message {st['message_build_us']}, "

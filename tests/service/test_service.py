@@ -1,0 +1,163 @@
+"""ZalouserService on the simulator: the gate, pairing, allowlist operations and status."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from errbot_zalouser.config import parse_channel_block
+from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
+from errbot_zalouser.model import InboundEvent
+from errbot_zalouser.policy.access import Outcome
+from errbot_zalouser.service.service import StartupError, ZalouserService
+from errbot_zalouser.simulator import seed
+from errbot_zalouser.transport.runner import CliRunner
+
+ADMIN = "2947718306652210431"  # Nguyễn Văn An
+ALICE = "6634210987765540123"  # Alice Smith
+TRAN_MINH = ("4061172938805514290", "4107725519063381846")  # two friends share "Trần Minh"
+STRANGER = seed.STRANGER_ID
+WORK_CHAT = "7031928374650192837"
+FAST = {"ratePerSecond": 50, "burst": 100, "retryBaseSeconds": 0.01, "retryMaxSeconds": 0.05}
+CODE = re.compile(r"Pairing code: ([A-Z2-9]{8})")
+
+
+def dm(sender: str, text: str = "hi", name: str = "") -> InboundEvent:
+    return InboundEvent(thread_id=sender, sender_id=sender, content=text, is_group=False, sender_name=name)
+
+
+def group(sender: str, text: str = "hi", group_id: str = WORK_CHAT, mentions: tuple = ()) -> InboundEvent:
+    return InboundEvent(thread_id=group_id, sender_id=sender, content=text, is_group=True, mention_ids=mentions)
+
+
+@pytest.fixture
+def make_service(tmp_path, sim, zca_sim_path) -> Iterator:
+    services: list[ZalouserService] = []
+    notices: list[str] = []
+
+    def make(**block) -> ZalouserService:
+        settings = parse_channel_block({"outbound": FAST, **block}, zca=zca_sim_path, env={})
+        service = ZalouserService(settings, tmp_path / "data", runner=CliRunner(zca_sim_path),
+                                  notify_admins=notices.append, admin_ids=frozenset({ADMIN}))
+        service.preflight()
+        service.start(lambda account, event: None)
+        services.append(service)
+        return service
+
+    make.notices = notices
+    yield make
+    for service in services:
+        service.stop()
+
+
+def test_own_messages_are_dropped(make_service):
+    service = make_service(dmPolicy="open")
+    decision = service.admit("default", dm(seed.BOT_ID))
+    assert decision.outcome is Outcome.DROP and decision.reason == "own message"
+
+
+def test_pairing_reply_once_then_approval(make_service, sim):
+    service = make_service(dmPolicy="pairing")
+    first = service.admit("default", dm(STRANGER, name="Lan"))
+    second = service.admit("default", dm(STRANGER, "again"))
+    assert first.outcome is second.outcome is Outcome.CHALLENGE
+    assert "code already sent" in second.reason
+    assert service.drain(10)
+    replies = [r for r in sim.sent() if r["threadId"] == STRANGER]
+    assert len(replies) == 1
+    code = CODE.search(replies[0]["text"]).group(1)
+    assert any(code in notice for notice in make_service.notices)
+
+    request = service.approve_pairing(code.lower(), approver="zalouser:" + ADMIN)
+    assert request.user_id == STRANGER
+    assert service.admit("default", dm(STRANGER)).outcome is Outcome.DISPATCH
+    assert service.pairing_requests() == []
+    with pytest.raises(NotFound):
+        service.approve_pairing(code)
+
+
+def test_pairing_cap_and_silent_newcomer(make_service, sim):
+    service = make_service(dmPolicy="pairing", pairing={"maxPending": 2})
+    for sender in ("101", "102"):
+        assert "pairing code sent" in service.admit("default", dm(sender)).reason
+    third = service.admit("default", dm("103"))
+    assert "cap reached" in third.reason
+    service.drain(10)
+    assert not [r for r in sim.sent() if r["threadId"] == "103"]
+
+
+def test_allowlist_drops_silently_and_admins_pass(make_service, sim):
+    service = make_service(dmPolicy="allowlist", allowFrom=[ALICE])
+    assert service.admit("default", dm(STRANGER)).outcome is Outcome.DROP
+    assert service.admit("default", dm(ALICE)).outcome is Outcome.DISPATCH
+    assert service.admit("default", dm(ADMIN)).outcome is Outcome.DISPATCH
+    service.drain(10)
+    assert sim.sent() == []
+
+
+def test_names_resolve_at_start_up_but_never_grant_at_run_time(make_service):
+    service = make_service(dmPolicy="allowlist", allowFrom=["alice smith", "Trần Minh", "Nobody"])
+    view = {(row.id, row.source) for row in service.allowlist().dm}
+    assert (ALICE, "resolved") in view
+    assert ("Nobody", "unresolved") in view
+    assert ("Trần Minh", "unresolved") in view  # ambiguous: not guessed
+    assert service.admit("default", dm(STRANGER, name="Alice Smith")).outcome is Outcome.DROP
+    assert all(service.admit("default", dm(uid)).outcome is Outcome.DROP for uid in TRAN_MINH)
+
+
+def test_allow_and_revoke_from_chat(make_service):
+    service = make_service(dmPolicy="allowlist", allowFrom=[ALICE])
+    with pytest.raises(AmbiguousName) as ambiguous:
+        service.allow_user("trần minh")
+    assert {uid for uid, _ in ambiguous.value.candidates} == set(TRAN_MINH)
+    entry = service.allow_user("Đào Thị Bích", by="zalouser:" + ADMIN)
+    assert entry.user_id == "3318205567419902764"
+    assert service.admit("default", dm(entry.user_id)).outcome is Outcome.DISPATCH
+    service.revoke("Đào Thị Bích")
+    assert service.admit("default", dm(entry.user_id)).outcome is Outcome.DROP
+    with pytest.raises(PolicyError, match="configuration"):
+        service.disallow_user(ALICE)
+
+
+def test_group_allowlist_from_chat_takes_effect_at_once(make_service):
+    service = make_service(groupPolicy="allowlist")
+    assert service.admit("default", group(ALICE)).outcome is Outcome.DROP
+    with pytest.raises(AmbiguousName):
+        service.allow_group("Work Chat")
+    service.allow_group(f"group:{WORK_CHAT}")
+    assert service.admit("default", group(ALICE)).outcome is Outcome.DISPATCH
+    service.disallow_group(WORK_CHAT)
+    assert service.admit("default", group(ALICE)).outcome is Outcome.DROP
+
+
+def test_require_mention(make_service):
+    service = make_service(groupPolicy="open", requireMention=True)
+    assert service.admit("default", group(ALICE)).outcome is Outcome.DROP
+    assert service.admit("default", group(ALICE, mentions=(seed.BOT_ID,))).outcome is Outcome.DISPATCH
+
+
+def test_check_has_no_side_effects(make_service, sim):
+    service = make_service(dmPolicy="pairing")
+    assert service.check(None, STRANGER).outcome is Outcome.CHALLENGE
+    assert service.pairing_requests() == []
+    service.drain(5)
+    assert sim.sent() == []
+
+
+def test_status_reports_policies_and_warnings(make_service):
+    service = make_service(dmPolicy="open")
+    (status,) = service.status(probe=True)
+    assert status.logged_in is True and status.zca_version
+    assert status.dm_policy == "open" and any('"open"' in w for w in status.warnings)
+    assert status.probe.ok and status.probe.user.user_id == seed.BOT_ID
+    assert status.listener_state in ("starting", "connected")
+
+
+def test_preflight_reports_logged_out_profiles(tmp_path, sim, zca_sim_path):
+    sim.set_logged_in(False)
+    settings = parse_channel_block({}, zca=zca_sim_path, env={})
+    service = ZalouserService(settings, tmp_path / "data", runner=CliRunner(zca_sim_path))
+    with pytest.raises(StartupError, match="errbot_zalouser login --account default"):
+        service.preflight()
