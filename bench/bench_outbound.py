@@ -13,7 +13,9 @@ cannot bind for 40 sends.
   (one zca process per chunk, as OpenClaw did).
 
 Checked from the simulator's logs, not assumed: each conversation's texts arrived in submission
-order (sent.jsonl), and ``msg send`` calls per reply chunk (calls.jsonl) is 1.
+order (sent.jsonl), and ``msg send`` calls per reply chunk (calls.jsonl) is 1. ``ZALOUSER_ZCA`` is
+common.stamping_zca's bash wrapper (both runs), so the bot's own time between two sends of one
+conversation can be measured: zca-sim's end (calls.jsonl) to the next exec (the wrapper's stamp).
 
     python -m bench.bench_outbound
 """
@@ -33,14 +35,16 @@ from errbot_zalouser.service.service import ZalouserService
 from errbot_zalouser.simulator import seed
 
 from bench.common import (
-    ZCA_SIM,
     children_cpu_seconds,
     load_average,
     machine_info,
-    prepare_environment,
     new_sim,
+    percentile,
+    prepare_environment,
     r,
+    read_stamps,
     sim_env,
+    stamping_zca,
     target,
     workdir,
 )
@@ -50,7 +54,7 @@ CONVERSATIONS = 8
 PER_CONVERSATION = 5
 TARGET_RATIO = 6.0
 WORKER_SETTINGS = (4, 8, 16)
-REPEATS = {4: 3, 8: 3, 16: 3}
+REPEATS = {4: 3, 8: 5, 16: 3}
 DRAIN_TIMEOUT = 30.0
 
 
@@ -68,7 +72,7 @@ def texts(tag: str) -> list[tuple[int, int, str]]:
 def make_service(base: Path, workers: int) -> ZalouserService:
     config = SimpleNamespace(
         ZALOUSER={"outbound": {"workers": workers, "ratePerSecond": 50, "burst": 100}},
-        ZALOUSER_ZCA=ZCA_SIM,
+        ZALOUSER_ZCA=stamping_zca(base, base / "zca.stamps"),
     )
     data = base / f"data-w{workers}-{time.monotonic_ns()}"
     data.mkdir(parents=True)
@@ -92,7 +96,25 @@ def check(sim: Any, targets: list[Target], plan: list[tuple[int, int, str]]) -> 
         "zca_calls": len(calls),
         "zca_calls_per_chunk": r(len(calls) / len(plan), 3),
         "call_wall_median_ms": r(statistics.median(c["duration_ms"] for c in calls)) if calls else None,
+        "gaps_ms": gaps(sim, calls, targets),
+        "gaps_all_ms": gaps(sim, calls, None),
     }
+
+
+def gaps(sim: Any, calls: list[dict[str, Any]], targets: list[Target] | None) -> list[float]:
+    """Per conversation (``targets``; None: all calls as one sequence), ms from one zca-sim call's
+    end (its calls.jsonl record, just before the interpreter exits) to the next call's exec (the
+    wrapper's stamp): zca-sim's exit, then the bot's reap, parsing, journal, release, next take,
+    rate token and fork/exec."""
+    stamps = read_stamps(sim.home.parent / "zca.stamps")
+    out: list[float] = []
+    groups = [[c for c in calls if t.thread_id in (c.get("argv") or [])] for t in targets] if targets else [calls]
+    for group in groups:
+        mine = sorted((c for c in group if c.get("pid") in stamps), key=lambda c: stamps[c["pid"]])
+        for before, after in zip(mine, mine[1:]):
+            end = stamps[before["pid"]] + before["duration_ms"] / 1000
+            out.append((stamps[after["pid"]] - end) * 1000)
+    return out
 
 
 def time_journal(journal: Any) -> dict[str, list[float]]:
@@ -182,6 +204,10 @@ def serial_run(base: Path, sim: Any) -> dict[str, Any]:
     return figures
 
 
+def _median(values: list[float]) -> float | None:
+    return r(statistics.median(values), 1) if values else None
+
+
 def run() -> dict[str, Any]:
     load_before = load_average()
     with workdir("outbound") as base:
@@ -210,6 +236,8 @@ def run() -> dict[str, Any]:
             "retried": sum(x["retried"] for x in results),
             "submit_ms_per_reply": r(statistics.median(x["submit_seconds"] for x in results) / n * 1000, 2),
             "zca_call_wall_median_ms": statistics.median(x["call_wall_median_ms"] for x in results),
+            "bot_gap_between_sends_median_ms": _median([g for x in results for g in x["gaps_ms"]]),
+            "bot_gap_between_sends_p90_ms": r(percentile([g for x in results for g in x["gaps_ms"]], 0.9), 1),
             "zca_cpu_ms_per_call": r(statistics.median(x["zca_cpu_s"] for x in results) / n * 1000, 1),
             "journal_add_ms_median": r(statistics.median(x["journal_add_ms_median"] for x in results), 3),
             "journal_done_ms_median": r(statistics.median(x["journal_done_ms_median"] for x in results), 3),
@@ -228,6 +256,7 @@ def run() -> dict[str, Any]:
         "serial_seconds": r(serial["seconds"], 3),
         "serial_zca_call_wall_median_ms": serial["call_wall_median_ms"],
         "serial_zca_calls_per_chunk": serial["zca_calls_per_chunk"],
+        "serial_bot_gap_between_sends_median_ms": _median(serial["gaps_all_ms"]),
         "by_workers": by_workers,
         "ratio_default_workers": default["ratio_to_serial"],
         "best_ratio": max(f["ratio_to_serial"] for f in by_workers.values()),
@@ -238,6 +267,10 @@ def run() -> dict[str, Any]:
         "cpu_floor_seconds_2_cores": r(n * cpu_ms / 1000 / 2, 3) if cpu_ms else None,
         "cpu_bound_max_ratio": r(serial["seconds"] / (n * cpu_ms / 1000 / 2), 2) if cpu_ms else None,
         "submit_idle": probe,
+        "notes": "cpu_floor/cpu_bound_max_ratio count zca-sim CPU only (40 calls over 2 cores), with the "
+                 "machine to ourselves; other sessions share it (load_average_before). "
+                 "bot_gap_between_sends: zca-sim's end to the next exec in one conversation; with fewer "
+                 "workers than conversations it includes waiting for a free worker.",
     }
     figures["targets"] = [
         target("fan-out ratio vs serial, default workers (4)", default["ratio_to_serial"], TARGET_RATIO, ">="),

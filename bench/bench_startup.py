@@ -2,13 +2,13 @@
 
 The simulator runs at latency 0. Each run spawns the real bot (config as tests/e2e writes it,
 config_template.py's plugins, BOT_LOG_LEVEL INFO) on the same data dir and simulator profile, as a
-restart would (one first start, not counted, creates the data dir), and takes the time of zca-sim's ``listen.log`` entry, which the listener writes
-right after printing its "Connected" banner (``SimControl.wait_listener``'s signal). The clock
-starts just before ``Popen``. Median of 5 runs; then the bot is stopped with SIGTERM (the stop
-time is reported too).
+restart would (a first start, not counted, creates the data dir), and takes the time of
+zca-sim's ``listen.log`` entry, which the listener writes right after printing its "Connected"
+banner (``SimControl.wait_listener``'s signal). The clock starts just before ``Popen``. Median of
+5 runs; each bot is then stopped with SIGTERM (the stop time is reported too).
 
 Break-down per run, from calls.jsonl (each ``ts`` is taken in zca-sim's ``main()``, i.e. after
-its own ~30-50 ms of Python start-up) and the bot's log:
+its own ~30-50 ms of Python start-up):
 
 * to_first_zca_call: errbot's start-up before the backend's preflight (imports, config, storage)
 * preflight: `--version`, `auth status`, `me info`, one after another

@@ -327,7 +327,8 @@ class BotProcess:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def describe_failure(self) -> str:
-        return f"bot exit={self.proc.poll()}\n--- output ---\n{self.output()[-2000:]}\n--- log ---\n{self.log()[-2000:]}"
+        return (f"bot exit={self.proc.poll()}\n--- output ---\n{self.output()[-2000:]}\n"
+                f"--- log ---\n{self.log()[-2000:]}")
 
     def wait_listener(self, min_starts: int, timeout: float) -> dict[str, Any]:
         """Wait for the ``min_starts``-th listen.log entry of the sim profile; return it."""
@@ -363,13 +364,22 @@ class BotProcess:
                 self.proc.wait(timeout=5)
         for pid in [listener, *self.extra_pids]:
             if pid:
-                kill_pid_if_alive(pid)
+                kill_pid_if_alive(pid, must_contain=b"zca")
         return self.proc.returncode
 
 
-def kill_pid_if_alive(pid: int, grace: float = 3.0) -> None:
-    """SIGTERM one process this benchmark started (directly or through the bot), SIGKILL if needed."""
+def kill_pid_if_alive(pid: int, grace: float = 3.0, must_contain: bytes = b"") -> None:
+    """SIGTERM one process this benchmark started (directly or through the bot), SIGKILL if needed.
+
+    ``must_contain``: only if its command line contains this (guards against a reused pid).
+    """
     if not pid_alive(pid):
+        return
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return
+    if must_contain not in cmdline:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGTERM)
@@ -503,12 +513,6 @@ def _tids() -> list[int]:
         return [int(t) for t in os.listdir("/proc/self/task")]
     except OSError:
         return [0]
-
-
-def thread_cpu_seconds() -> float:
-    """CPU time (user+system) of this whole process so far."""
-    t = os.times()
-    return t.user + t.system
 
 
 def children_cpu_seconds() -> float:

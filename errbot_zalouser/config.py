@@ -31,8 +31,8 @@ groups                          both       map id | group:<id> | name | "*"    {
                                            -> {allow, enabled, requireMention}
 groupAllowFrom                  both       senders allowed inside groups       [] (any member)
 requireMention                  both       bool: group messages need @bot      false
-dangerouslyAllowNameMatching    both       bool: false = ids only (no name     true (seed)
-                                           resolution, no group name match)
+dangerouslyAllowNameMatching    both       bool: true = group name/slug keys   false (ids only
+                                           also match at run time              at run time)
 chunkMode                       both       length | newline                    length
 textChunkLimit                  both       integer 1..2000                     2000
 markdown, messagePrefix         both       accepted for compatibility, unused
@@ -53,6 +53,8 @@ outbound.sendTimeoutSeconds     channel    seconds                             3
 listener.stallSeconds           channel    silence before a restart            3600
 listener.closedGraceSeconds     channel    seconds                             30
 listener.recycleSeconds         channel    planned restart period, or null     null
+listener.backoffInitialSeconds  channel    first wait before a restart         1.0
+listener.backoffMaxSeconds      channel    longest wait between restarts       60.0
 ==============================  =========  ==================================  ==========
 
 Account ids are the sorted keys of ``accounts`` (lower-cased, runs of characters other than
@@ -155,6 +157,8 @@ class ListenerConfig:
     stall_seconds: float = 3600.0
     closed_grace_seconds: float = 30.0
     recycle_seconds: float | None = None
+    backoff_initial_seconds: float = 1.0
+    backoff_max_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,7 @@ class AccountConfig:
     chunk_mode: str = "length"
     text_chunk_limit: int = MAX_TEXT_CHUNK
     pairing: PairingSettings = field(default_factory=PairingSettings)
-    name_matching: bool = True
+    name_matching: bool = False
     config_path: str = ROOT
 
     def __post_init__(self) -> None:
@@ -562,6 +566,8 @@ _LISTENER_NUMBERS = {
     "stallSeconds": _Num("stall_seconds", 0, 7 * 86400),
     "closedGraceSeconds": _Num("closed_grace_seconds", 0, 3600, low_inclusive=True),
     "recycleSeconds": _Num("recycle_seconds", 0, 30 * 86400),
+    "backoffInitialSeconds": _Num("backoff_initial_seconds", 0, 3600),
+    "backoffMaxSeconds": _Num("backoff_max_seconds", 0, 86400),
 }
 _SAFE_RATE = 2.0
 
@@ -719,7 +725,7 @@ def _build_account(account_id: str, path: str, top: dict[str, Any], own: dict[st
         chunk_mode=merged.get("chunkMode", "length"),
         text_chunk_limit=merged.get("textChunkLimit", MAX_TEXT_CHUNK),
         pairing=PairingSettings(**merged.get("pairing", {})),
-        name_matching=merged.get("dangerouslyAllowNameMatching", True),
+        name_matching=merged.get("dangerouslyAllowNameMatching", False),
         config_path=path,
     )
     if enabled:

@@ -18,7 +18,7 @@ ZaloUserId = NewType("ZaloUserId", str)
 ZaloGroupId = NewType("ZaloGroupId", str)
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-_ID_RE = re.compile(r"^\d{1,32}$")
+_ID_RE = re.compile(r"^[0-9]{1,32}$")
 
 
 class BadEvent(ValueError):

@@ -21,7 +21,7 @@ from errbot.backends.base import Person, Room, RoomOccupant
 PREFIX = "zalouser:"
 GROUP_PREFIX = "zalouser:group:"
 
-_ID = r"\d{1,32}"
+_ID = r"[0-9]{1,32}"
 _GRAMMAR = re.compile(
     rf"^(?:(?:zalouser|zlu):)?(?:(?P<group>group:(?P<gid>{_ID})(?:/(?P<member>{_ID}))?)|(?P<uid>{_ID}))$",
     re.IGNORECASE,

@@ -302,3 +302,12 @@ def _paragraphs(text: str, limit: int) -> list[str]:
         start = line_start + len(line) + 1
     paragraphs.append(text[start:])
     return [p for p in paragraphs if p.strip()]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def transmissible(text: str) -> str:
+    """``text`` as it can travel in an argv and a UTF-8 journal: NULs dropped, lone surrogates
+    (which no encoder accepts; a Python str holds astral characters whole) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", ""))

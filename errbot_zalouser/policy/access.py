@@ -73,12 +73,10 @@ class AccessLists:
     ) -> AccessLists:
         """Combine config, start-up resolution and stores.
 
-        Non-numeric config entries (names) count only through ``resolved_*`` ids. With
-        ``account.name_matching`` off, resolved names and name-keyed group rules are ignored.
-        A chat-added group gets an allow rule unless the config already has a rule for its id.
+        Non-numeric config entries (names) count only through ``resolved_*`` ids, the mapping
+        made once at start-up. A chat-added group gets an allow rule unless the config already
+        has a rule for its id.
         """
-        if not account.name_matching:
-            resolved_user_ids, resolved_group_allow_ids, group_rules = (), (), None
         rules = dict(account.groups if group_rules is None else group_rules)
         for group_id in chat_group_ids:
             rules.setdefault(group_id, GroupRule(allow=True))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # config imports this module; keep the runtime dependency one
     from errbot_zalouser.config import GroupRule
 
 _PREFIX_RE = re.compile(r"^(?:zalouser|zlu):", re.IGNORECASE)
-_DIGITS_RE = re.compile(r"^\d+$")
+_DIGITS_RE = re.compile(r"^[0-9]+$")
 _LOG_CAP = 6
 
 

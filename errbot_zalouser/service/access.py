@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from errbot_zalouser.model import is_zalo_id
 from errbot_zalouser.policy.access import AccessLists
 from errbot_zalouser.policy.resolve import name_key, strip_prefix
 from errbot_zalouser.service.account import AccountRuntime
@@ -20,7 +21,7 @@ def configured_user_ids(rt: AccountRuntime, entries: tuple[str, ...]) -> frozens
     ids = set()
     for entry in entries:
         entry = strip_prefix(entry)
-        if entry.isdigit():
+        if is_zalo_id(entry):
             ids.add(entry)
         elif name_key(entry) in resolved:
             ids.add(resolved[name_key(entry)])
@@ -56,7 +57,7 @@ def group_view(rt: AccountRuntime, group_allow: GroupAllowStore) -> tuple[AllowE
     rows: list[AllowEntryView] = []
     for key, rule in rt.config.groups.items():
         key = strip_prefix(key)
-        key = key.removeprefix("group:") if key.removeprefix("group:").isdigit() else key
+        key = key.removeprefix("group:") if is_zalo_id(key.removeprefix("group:")) else key
         row = _config_row(key, resolved)
         if not (rule.allow):
             row = AllowEntryView(row.id, row.source + ", disabled", row.name)
@@ -69,7 +70,7 @@ def group_view(rt: AccountRuntime, group_allow: GroupAllowStore) -> tuple[AllowE
 def _config_row(entry: str, resolved: dict[str, str]) -> AllowEntryView:
     if entry == "*":
         return AllowEntryView("*", "wildcard")
-    if entry.isdigit():
+    if is_zalo_id(entry):
         return AllowEntryView(entry, "config")
     if name_key(entry) in resolved:
         return AllowEntryView(resolved[name_key(entry)], "resolved", entry)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from errbot_zalouser.config import AccountConfig
 from errbot_zalouser.errors import ZcaError
-from errbot_zalouser.model import ZaloGroup, ZaloUser
+from errbot_zalouser.model import ZaloGroup, ZaloUser, is_zalo_id
 from errbot_zalouser.policy.resolve import (
     Resolution,
     format_resolution_log,
@@ -71,7 +71,7 @@ class AccountRuntime:
         self.group_rules = dict(group_rules_with_ids(self.config.groups, dict(self.groups.resolved)))
 
     def _resolve(self, kind, entries, fetch, resolver) -> Resolution:
-        if not any(not e.isdigit() for e in entries):
+        if all(is_zalo_id(e) for e in entries):
             return resolver(entries, [])
         try:
             rows: list[ZaloUser] | list[ZaloGroup] = fetch()

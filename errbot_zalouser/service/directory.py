@@ -361,7 +361,7 @@ class DirectoryCache:
             by_id = [g for g in index.exact(prefixed.group(1)) if g.group_id == prefixed.group(1)]
             if by_id:
                 return by_id[0]
-            if not (found and wanted.isdigit()):
+            if not (found and (wanted.isascii() and wanted.isdigit())):
                 return _unknown_group(prefixed.group(1), strict)
         if len(found) == 1:
             return found[0]

@@ -33,7 +33,7 @@ from errbot_zalouser.model import (
     ZaloUser,
     is_zalo_id,
 )
-from errbot_zalouser.outbound.chunking import chunk_text, media_kind
+from errbot_zalouser.outbound.chunking import chunk_text, media_kind, transmissible
 from errbot_zalouser.outbound.dispatcher import OutboundDispatcher, OutboundItem
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.outbound.ratelimit import TokenBucket
@@ -94,7 +94,7 @@ class ZalouserService:
     # --- construction -------------------------------------------------------------------------
 
     def _runtime(self, config: AccountConfig, ttl: float) -> AccountRuntime:
-        client = ZcaClient(self._runner, config.profile)
+        client = ZcaClient(self._runner, config.profile, send_timeout=self.settings.outbound.send_timeout)
         directory = DirectoryCache(client.friend_list, client.group_list, client.group_members, client.me_info, ttl=ttl)
         return AccountRuntime(config=config, client=client, directory=directory)
 
@@ -182,6 +182,8 @@ class ZalouserService:
                 stall_seconds=cfg.stall_seconds,
                 closed_grace_seconds=cfg.closed_grace_seconds,
                 recycle_seconds=cfg.recycle_seconds,
+                backoff_initial=cfg.backoff_initial_seconds,
+                backoff_max=max(cfg.backoff_max_seconds, cfg.backoff_initial_seconds),
             ),
             name=account,
         )
@@ -271,7 +273,7 @@ class ZalouserService:
     def send_text(self, account: str | None, target: Target, text: str) -> int:
         """Queue a text reply, split into chunks; returns the number of chunks queued."""
         rt = self._account(account)
-        chunks = chunk_text(text, rt.config.text_chunk_limit, rt.config.chunk_mode)
+        chunks = chunk_text(transmissible(text), rt.config.text_chunk_limit, rt.config.chunk_mode)
         items = [OutboundItem(account=rt.account_id, target=target, kind="text", text=c, created_at=self._clock())
                  for c in chunks]
         if items:
@@ -281,6 +283,7 @@ class ZalouserService:
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         """Send a media URL with msg image|video|voice, or any other URL with msg link."""
         rt = self._account(account)
+        url, caption = transmissible(url), transmissible(caption)
         kind = media_kind(url)
         items = [OutboundItem(account=rt.account_id, target=target, kind=kind, url=url,
                               caption="" if kind == "voice" else caption, created_at=self._clock())]

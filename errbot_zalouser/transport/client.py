@@ -59,9 +59,10 @@ class ZcaClient:
     Stateless apart from the runner: safe to use from several threads.
     """
 
-    def __init__(self, runner: Runner, profile: str) -> None:
+    def __init__(self, runner: Runner, profile: str, *, send_timeout: float | None = None) -> None:
         self.runner = runner
         self.profile = profile
+        self.send_timeout = send_timeout  # overrides the `msg ...` timeouts when set
 
     def __repr__(self) -> str:
         return f"ZcaClient(profile={self.profile!r})"
@@ -209,7 +210,8 @@ class ZcaClient:
         key: str,
     ) -> CompletedRun:
         args = build_args(profile, command, positionals, options)
-        return self._run_checked(args, TIMEOUTS[key])
+        timeout = self.send_timeout if self.send_timeout and key.startswith("msg ") else TIMEOUTS[key]
+        return self._run_checked(args, timeout)
 
     def _run_checked(self, args: Sequence[str], timeout: float) -> CompletedRun:
         run = self.runner.run(args, timeout=timeout)

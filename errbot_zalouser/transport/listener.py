@@ -381,14 +381,18 @@ class Listener:
             self._line(session, rest)
 
     def _line(self, session: _Session, raw: bytes) -> None:
-        text = strip_ansi(raw.replace(b"\r", b"").decode("utf-8", errors="replace")).strip()
-        if not text:
-            return
+        # A bare CR ends a line too (a pty turns "\n" into "\r\n"; some writers end with "\r").
+        for piece in raw.split(b"\r"):
+            text = strip_ansi(piece.decode("utf-8", errors="replace")).strip().lstrip("\ufeff")
+            if text:
+                self._text_line(session, text)
+
+    def _text_line(self, session: _Session, text: str) -> None:
         self._update(lines=self._stats.lines + 1)
         if text[0] in "{[":
             try:
                 obj = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
             else:
                 self._json_line(session, obj)
@@ -401,7 +405,7 @@ class Listener:
             return
         try:
             event = InboundEvent.from_json(obj)
-        except BadEvent as exc:
+        except (BadEvent, RecursionError) as exc:  # RecursionError: absurdly nested content
             self._log.debug("listener %s: skipping JSON line: %s", self.name, exc)
             self._update(skipped_lines=self._stats.skipped_lines + 1)
             return

@@ -153,6 +153,8 @@ class CliRunner:
             proc = subprocess.Popen(argv, env=merged_env(self.env))
         except OSError as exc:
             raise self._spawn_error(argv, exc) from exc
+        except (ValueError, UnicodeError) as exc:  # a NUL or a lone surrogate in an argument
+            raise ZcaCommandFailed(f"cannot pass this argument to {self.executable!r}: {exc}", argv=argv) from exc
         try:
             code = proc.wait()
         except BaseException:
@@ -173,6 +175,8 @@ class CliRunner:
             )
         except OSError as exc:
             raise self._spawn_error(argv, exc) from exc
+        except (ValueError, UnicodeError) as exc:  # a NUL or a lone surrogate in an argument
+            raise ZcaCommandFailed(f"cannot pass this argument to {self.executable!r}: {exc}", argv=argv) from exc
 
     def _spawn_error(self, argv: tuple[str, ...], exc: OSError) -> Exception:
         if isinstance(exc, (FileNotFoundError, PermissionError, NotADirectoryError)) or (

@@ -11,6 +11,8 @@ from typing import Any
 
 from errbot import BotPlugin, cmdfilter
 
+from errbot_zalouser.model import is_zalo_id
+
 
 class ZalouserGate(BotPlugin):
     """Blocks commands from senders the Zalouser policy does not admit."""
@@ -34,4 +36,4 @@ def _zalo_user_id(identifier: Any) -> str | None:
     """The Zalo user id behind an identifier's ACL attribute (``zalouser:<id>``), if it has one."""
     acl = str(getattr(identifier, "aclattr", "") or "")
     uid = acl.removeprefix("zalouser:")
-    return uid if acl.startswith("zalouser:") and uid.isdigit() else None
+    return uid if acl.startswith("zalouser:") and is_zalo_id(uid) else None

@@ -78,7 +78,7 @@ def test_gate_admits_by_id_never_by_display_name(service_factory, policy):
     @settings(max_examples=60, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(sender=st.sampled_from(sorted(ALLOWED_IDS) + OTHER_IDS), name=st.sampled_from(NAMES),
-           content=st.sampled_from(["hi", "!echo x", f"!pair approve ABCDEFGH", "--help"]))
+           content=st.sampled_from(["hi", "!echo x", "!pair approve ABCDEFGH", "--help"]))
     def check(sender: str, name: str, content: str) -> None:
         event = InboundEvent(thread_id=sender, sender_id=sender, content=content, is_group=False,
                              sender_name=name)
@@ -95,8 +95,6 @@ def test_gate_admits_by_id_never_by_display_name(service_factory, policy):
 # --- identifiers --------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="backend/identifiers.py _ID = r'\\d{1,32}' (and model._ID_RE) match any "
-                   "Unicode decimal digit: '１２３' or '١٢٣' parse as Zalo ids; add re.ASCII")
 @settings(max_examples=100, deadline=None)
 @given(digits=st.text(st.characters(categories=["Nd"]), min_size=1, max_size=20),
        form=st.sampled_from(["zalouser:{}", "{}", "zalouser:group:{}", "zalouser:group:1/{}"]))

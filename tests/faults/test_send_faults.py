@@ -15,8 +15,7 @@ import pytest
 
 from errbot_zalouser.model import Target
 from errbot_zalouser.simulator import texts
-from errbot_zalouser.transport.client import TIMEOUTS
-from tests.faults.conftest import ADMIN, FRIEND, STRANGER, sent_texts, wait_until
+from tests.faults.conftest import ADMIN, FAST_SERVICE_OUTBOUND, FRIEND, STRANGER, sent_texts, wait_until
 
 RATE = f"Error: {texts.RATE_LIMIT_TEXT}"
 RETRY = f"Error: {texts.RETRY_LIMIT_TEXT}"
@@ -51,9 +50,8 @@ def test_rate_limited_send_is_retried_then_delivered(service_factory, sim, error
     assert status.failed_sends == 0 and status.queue_depth == 0
 
 
-def test_hung_send_times_out_is_retried_then_delivered(service_factory, sim, error_log, monkeypatch):
-    monkeypatch.setitem(TIMEOUTS, "msg send", 0.5)
-    service = service_factory()
+def test_hung_send_times_out_is_retried_then_delivered(service_factory, sim, error_log):
+    service = service_factory({"outbound": {**FAST_SERVICE_OUTBOUND, "sendTimeoutSeconds": 0.5}})
     sim.hang("msg send", 10)
     service.send_text(None, Target(FRIEND), "after a timeout")
     assert service.drain(15)
@@ -96,9 +94,8 @@ def test_final_failure_is_logged_counted_and_the_conversation_goes_on(
     assert STRANGER in status.last_error and stderr_text in status.last_error
 
 
-def test_hung_forever_is_reported_after_the_last_attempt(service_factory, sim, error_log, monkeypatch):
-    monkeypatch.setitem(TIMEOUTS, "msg send", 0.3)
-    service = service_factory()
+def test_hung_forever_is_reported_after_the_last_attempt(service_factory, sim, error_log):
+    service = service_factory({"outbound": {**FAST_SERVICE_OUTBOUND, "sendTimeoutSeconds": 0.3}})
     sim.hang("msg send", 10, times=-1)
     service.send_text(None, Target(FRIEND), "never gets through")
     assert service.drain(20)
@@ -140,8 +137,6 @@ def test_no_reply_of_a_faulty_burst_is_dropped_silently(service_factory, sim, er
     assert len(sent_texts(sim)) + status.failed_sends == 60
 
 
-@pytest.mark.xfail(strict=True, reason="outbound.sendTimeoutSeconds is parsed (config.py) but never used: "
-                   "ZcaClient always applies TIMEOUTS['msg send'] = 30 s (transport/client.py)")
 def test_send_timeout_setting_bounds_a_hung_send(service_factory, sim):
     service = service_factory({"outbound": {"ratePerSecond": 50, "burst": 50, "maxAttempts": 3,
                                             "retryBaseSeconds": 0.05, "retryMaxSeconds": 0.2,
@@ -152,6 +147,32 @@ def test_send_timeout_setting_bounds_a_hung_send(service_factory, sim):
     assert sent_texts(sim, FRIEND) == ["bounded by sendTimeoutSeconds"]
     assert wait_until(lambda: len(_send_calls(sim)) >= 1, timeout=5)
     assert _send_calls(sim)[0]["exit"] == -15  # killed at 0.5 s, not left to finish after 3 s
+
+
+NUL = pytest.param("nul \x00 inside", id="nul")
+SURROGATE = pytest.param("lone \ud800 surrogate", id="surrogate")
+
+
+@pytest.mark.parametrize("text", [NUL, SURROGATE])
+def test_unencodable_reply_is_at_least_reported(service_factory, sim, error_log, text):
+    """A listener line may carry "\\u0000" or a lone surrogate escape, and `!echo` sends it back:
+    such a text cannot be put in an argv. Delivered (sanitised) or reported, never silently lost."""
+    service = service_factory()
+    service.send_text(None, Target(FRIEND), text)
+    service.send_text(None, Target(FRIEND), "next")
+    assert service.drain(10)
+    delivered = sent_texts(sim, FRIEND)
+    assert delivered[-1] == "next"
+    if len(delivered) == 1:  # not delivered: then it must be on record
+        assert len(_final_failures(error_log)) == 1 and service.status()[0].failed_sends == 1
+
+
+@pytest.mark.parametrize("text", [NUL, SURROGATE])
+def test_unencodable_reply_is_still_delivered(service_factory, sim, text):
+    service = service_factory()
+    service.send_text(None, Target(FRIEND), text)
+    assert service.drain(10)
+    assert len(sent_texts(sim, FRIEND)) == 1 and service.status()[0].failed_sends == 0
 
 
 # --- end to end: the admin sees the failure -----------------------------------------------------

@@ -20,6 +20,9 @@ DISPATCH, DROP, CHALLENGE = Outcome.DISPATCH, Outcome.DROP, Outcome.CHALLENGE
 ALICE, BOB, STRANGER = "1001", "1002", "9999"
 
 
+NM = {"name_matching": True}  # dangerouslyAllowNameMatching: group name/slug keys tried at run time
+
+
 def _lists(account: AccountConfig, approved: tuple[str, ...] = (), resolved: tuple[str, ...] = ()) -> AccessLists:
     return AccessLists.build(account, approved_ids=approved, resolved_user_ids=resolved)
 
@@ -103,9 +106,11 @@ GROUP_CASES = [
      f"group {GID} not allowlisted (groupPolicy=allowlist)"),
     ("allowlist admits by id", "allowlist", {GID: R()}, {}, ALICE, False, DISPATCH, f'groups["{GID}"]'),
     ("allowlist admits by group:<id>", "allowlist", {f"group:{GID}": R()}, {}, ALICE, False, DISPATCH, "group:"),
-    ("allowlist admits by exact name", "allowlist", {NAME: R()}, {}, ALICE, False, DISPATCH, NAME),
-    ("name keys are case-sensitive", "allowlist", {"work chat": R()}, {}, ALICE, False, DROP, "not allowlisted"),
-    ("allowlist admits by slug", "allowlist", {"work-chat": R()}, {}, ALICE, False, DISPATCH, "work-chat"),
+    ("name matching admits by exact name", "allowlist", {NAME: R()}, NM, ALICE, False, DISPATCH, NAME),
+    ("name keys are case-sensitive", "allowlist", {"work chat": R()}, NM, ALICE, False, DROP, "not allowlisted"),
+    ("name matching admits by slug", "allowlist", {"work-chat": R()}, NM, ALICE, False, DISPATCH, "work-chat"),
+    ("by default name keys are inert", "allowlist", {NAME: R()}, {}, ALICE, False, DROP,
+     "not allowlisted"),
     ("id-only mode ignores name keys", "allowlist", {NAME: R()}, {"name_matching": False}, ALICE, False, DROP,
      "not allowlisted"),
     ("id-only mode ignores slug keys", "allowlist", {"work-chat": R()}, {"name_matching": False}, ALICE, False,
@@ -119,7 +124,7 @@ GROUP_CASES = [
      ALICE, False, DROP, f'disabled by groups["{GID}"]'),
     ("first present key decides: id allow beats name deny", "allowlist", {GID: R(), NAME: R(allow=False)}, {},
      ALICE, False, DISPATCH, ""),
-    ("a denied name key drops", "allowlist", {NAME: R(allow=False), "*": R()}, {}, ALICE, False, DROP,
+    ("a denied name key drops", "allowlist", {NAME: R(allow=False), "*": R()}, NM, ALICE, False, DROP,
      "disabled"),
     ("open admits every group", "open", {}, {}, ALICE, False, DISPATCH, "groupPolicy=open"),
     ("open ignores enabled:false (seed)", "open", {GID: R(allow=False)}, {}, ALICE, False, DISPATCH, ""),
@@ -223,13 +228,13 @@ def test_build_adds_chat_groups_but_config_rules_win():
     assert lists.groups["6"] == R(allow=True)
 
 
-def test_build_with_name_matching_off_ignores_names():
+def test_build_uses_the_start_up_resolution_even_in_id_only_mode():
     account = AccountConfig("default", allow_from=["Alice"], groups={"Work": R()}, name_matching=False)
     lists = AccessLists.build(account, resolved_user_ids=["2"], group_rules={"Work": R(), "77": R()},
                               resolved_group_allow_ids=["9"])
-    assert lists.dm_ids == frozenset()
-    assert dict(lists.groups) == {"Work": R()}
-    assert lists.group_allow_from == frozenset()
+    assert lists.dm_ids == frozenset({"2"})
+    assert dict(lists.groups) == {"Work": R(), "77": R()}
+    assert lists.group_allow_from == frozenset({"9"})
 
 
 def test_access_lists_are_read_only_values():

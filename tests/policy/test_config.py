@@ -42,7 +42,7 @@ def test_empty_block_means_one_default_account_with_seed_defaults(block):
     account = settings.account()
     assert account == AccountConfig("default")
     assert (account.dm_policy, account.group_policy, account.profile) == ("pairing", "open", "default")
-    assert account.require_mention is False and account.name_matching is True
+    assert account.require_mention is False and account.name_matching is False
     assert (account.chunk_mode, account.text_chunk_limit) == ("length", 2000)
     assert account.pairing == PairingSettings()
     assert settings.outbound == OutboundSettings()
