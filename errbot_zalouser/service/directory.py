@@ -39,7 +39,8 @@ V = TypeVar("V")
 _ID_PREFIX_RE = re.compile(r"^(?:(?:zalouser|zlu):)?(?:(?:user|group):)?(\d+)$", re.IGNORECASE)
 _PHONE_LIKE_RE = re.compile(r"^\+?[\d\s().-]*\d[\d\s().-]*$")
 _NON_DIGIT_RE = re.compile(r"\D")
-_FIELD_END = "\x00"  # fold() drops control characters, so no key or query contains it
+# fold() drops control characters, so no key or query contains these field delimiters.
+_FIELD_START, _FIELD_END = "\x01", "\x00"
 
 
 class _FoldTable(dict):  # type: ignore[type-arg]
@@ -143,8 +144,8 @@ class SearchIndex(Generic[T]):
     (defaults to ``fields``), ``sort_key`` the order of equally ranked items (defaults to the
     folded first field).
 
-    Each item's keys are joined as `` key1\\0 key2\\0``: a substring test finds any match, a test
-    for ``" " + query`` finds a match at the start of a word, and no match spans two fields.
+    Each item's keys are joined into one string (see ``_joined``): a substring test finds any
+    match, ``" " + query`` a match at the start of a word, and no match spans two fields.
     """
 
     def __init__(
@@ -157,9 +158,10 @@ class SearchIndex(Generic[T]):
     ) -> None:
         self.items: tuple[T, ...] = tuple(items)
         keys = [_folded_keys(fields(item)) for item in self.items]
-        self._exact = _key_map(keys)
-        self._names = _key_map([_folded_keys(names(i)) for i in self.items]) if names else self._exact
-        self._text = ["".join(f" {k}{_FIELD_END}" for k in item_keys) for item_keys in keys]
+        # One joined string per item serves every lookup (no per-key maps: they cost more memory
+        # than a linear scan of 10,000 short strings costs time).
+        self._text = [_joined(item_keys) for item_keys in keys]
+        self._names = [_joined(_folded_keys(names(i))) for i in self.items] if names else self._text
         self._order = _sorted_indices(self.items, keys, sort_key)
         self._position = [0] * len(self.items)
         for position, index in enumerate(self._order):
@@ -179,14 +181,15 @@ class SearchIndex(Generic[T]):
 
     def named(self, name: str) -> list[T]:
         """Items one of whose names folds to exactly ``fold(name)``, in sort order."""
-        hits = self._names.get(fold(name), ())
-        return [self.items[i] for i in sorted(hits, key=self._position.__getitem__)]
+        return self._whole_field_matches(self._names, [fold(name)])
 
     def exact(self, text: str) -> list[T]:
         """Items one of whose fields (names, id, phone...) folds to exactly ``fold(text)``."""
-        hits: set[int] = set()
-        for variant in query_variants(text):
-            hits.update(self._exact.get(variant, ()))
+        return self._whole_field_matches(self._text, query_variants(text))
+
+    def _whole_field_matches(self, texts: Sequence[str], variants: Sequence[str]) -> list[T]:
+        needles = [_joined((v,)) for v in variants if v]
+        hits = [i for i, t in enumerate(texts) if any(n in t for n in needles)]
         return [self.items[i] for i in sorted(hits, key=self._position.__getitem__)]
 
     def _buckets(self, variants: Sequence[str]) -> list[set[int]]:
@@ -196,10 +199,13 @@ class SearchIndex(Generic[T]):
         substring: set[int] = set()
         text = self._text
         for q in variants:
-            exact.update(self._exact.get(q, ()))
             found = [i for i, t in enumerate(text) if q in t]
-            word_start = " " + q
-            prefix.update(i for i in found if word_start in text[i])
+            whole, word_start = _joined((q,)), " " + q
+            for i in found:
+                if whole in text[i]:
+                    exact.add(i)
+                elif word_start in text[i]:
+                    prefix.add(i)
             substring.update(found)
         words = self._all_words(variants[0])
         prefix -= exact
@@ -257,12 +263,10 @@ def _folded_keys(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for k in (fold(v) for v in values if v) if k))
 
 
-def _key_map(keys: Sequence[tuple[str, ...]]) -> dict[str, list[int]]:
-    mapping: dict[str, list[int]] = {}
-    for index, item_keys in enumerate(keys):
-        for key in item_keys:
-            mapping.setdefault(key, []).append(index)
-    return mapping
+def _joined(keys: Iterable[str]) -> str:
+    """Each key as ``<start> key<end>``: a query is found as a substring, at a word start as
+    ``" " + query``, as a whole field as ``_joined([query])``, and never across two fields."""
+    return "".join(f"{_FIELD_START} {k}{_FIELD_END}" for k in keys)
 
 
 def search(

@@ -193,11 +193,13 @@ class ZcaClient:
         key: str,
     ) -> list[T]:
         run = self._call(self.profile, command, positionals, ["-j"], key=key)
-        data = parse_json_output(run.stdout, argv=run.argv)
+        argv = run.argv
+        data = parse_json_output(run.stdout, argv=argv)
+        del run  # a friend list can be megabytes: free its text before building the models
         if isinstance(data, dict):
             data = [data]
         if not isinstance(data, list):
-            raise ZcaBadOutput(f"zca {key}: expected a JSON array, got {type(data).__name__}", argv=run.argv)
+            raise ZcaBadOutput(f"zca {key}: expected a JSON array, got {type(data).__name__}", argv=argv)
         return _parse_rows(data, parse, key)
 
     def _call(

@@ -76,3 +76,4 @@ def test_exponential_backoff_caps_and_jitters():
     assert [high(n) for n in range(3)] == [1.25, 2.5, 5.0]
     assert high(10) == 60.0 and low(10) == 45.0
     assert high(10_000) == 60.0
+
