@@ -43,7 +43,7 @@ pairing.replyText               both       template: {user_id} {code} {name}   u
                                            but send no reply
 pairing.approvedText            both       template: {user_id} {name} {prefix} see below
 pairing.scope                   both       channel | account (pending cap)     channel
-outbound.workers                channel    integer 1..32                       4
+outbound.workers                channel    integer 1..32                       8
 outbound.ratePerSecond          channel    messages per second per account     1.0
 outbound.burst                  channel    integer 1..100                      5
 outbound.maxAttempts            channel    integer 1..20                       4
@@ -141,7 +141,7 @@ class PairingSettings:
 class OutboundSettings:
     """Send pool. The defaults are slow on purpose: a personal account that sends fast is blocked."""
 
-    workers: int = 4
+    workers: int = 8
     rate_per_second: float = 1.0
     burst: int = 5
     max_attempts: int = 4

@@ -72,7 +72,8 @@ class ZaloUser:
         return self.display_name or self.zalo_name or self.username or self.user_id
 
     @classmethod
-    def from_json(cls, obj: Any) -> ZaloUser:
+    def from_json(cls, obj: Any, *, keep_raw: bool = True) -> ZaloUser:
+        """``keep_raw=False`` for bulk lists (10,000 friends): the typed fields only."""
         if not isinstance(obj, Mapping):
             raise BadEvent(f"user entry is not an object: {obj!r:.80}")
         user_id = _text(obj.get("userId", obj.get("id")))
@@ -85,7 +86,7 @@ class ZaloUser:
             username=_text(obj.get("username")).strip(),
             phone=_text(obj.get("phoneNumber")).strip(),
             avatar=_text(obj.get("avatar")),
-            raw=frozen_mapping(obj),
+            raw=frozen_mapping(obj) if keep_raw else _EMPTY,
         )
 
 
@@ -97,7 +98,8 @@ class ZaloGroup:
     raw: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
     @classmethod
-    def from_json(cls, obj: Any) -> ZaloGroup:
+    def from_json(cls, obj: Any, *, keep_raw: bool = True) -> ZaloGroup:
+        """``keep_raw=False`` for bulk lists: the typed fields only."""
         if not isinstance(obj, Mapping):
             raise BadEvent(f"group entry is not an object: {obj!r:.80}")
         group_id = _text(obj.get("groupId", obj.get("id")))
@@ -108,7 +110,7 @@ class ZaloGroup:
             group_id=group_id,
             name=_text(obj.get("name")).strip(),
             total_member=total if isinstance(total, int) and not isinstance(total, bool) else None,
-            raw=frozen_mapping(obj),
+            raw=frozen_mapping(obj) if keep_raw else _EMPTY,
         )
 
 

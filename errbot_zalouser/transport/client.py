@@ -7,15 +7,23 @@ command's timeout, turns any non-zero exit into a ``ZcaError`` subclass through
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from errbot_zalouser.errors import ZcaBadOutput, ZcaTimeout, classify_failure
 from errbot_zalouser.model import BadEvent, SendResult, Target, ZaloGroup, ZaloUser
 from errbot_zalouser.transport.argv import build_args, option
-from errbot_zalouser.transport.parsing import extract_message_id, parse_json_output, strip_ansi
+from errbot_zalouser.transport.parsing import (
+    extract_message_id,
+    iter_json_items,
+    json_starts,
+    parse_json_output,
+    strip_ansi,
+)
 from errbot_zalouser.transport.runner import CompletedRun
 
 log = logging.getLogger(__name__)
@@ -122,7 +130,7 @@ class ZcaClient:
 
     def friend_list(self) -> list[ZaloUser]:
         """All friends of the account (rows without a userId are skipped)."""
-        return self._rows(["friend", "list"], (), ZaloUser.from_json, key="friend list")
+        return self._rows(["friend", "list"], (), _bulk_user, key="friend list")
 
     def friend_find(self, query: str) -> list[ZaloUser]:
         """Users matching a phone number, username or name; best match first. ``-j`` is passed."""
@@ -132,12 +140,12 @@ class ZcaClient:
 
     def group_list(self) -> list[ZaloGroup]:
         """All groups the account is in (rows without a groupId are skipped)."""
-        return self._rows(["group", "list"], (), ZaloGroup.from_json, key="group list")
+        return self._rows(["group", "list"], (), _bulk_group, key="group list")
 
     def group_members(self, group_id: str) -> list[ZaloUser]:
         """Members of one group (rows without a userId are skipped, counted and logged)."""
         _require(group_id, "group id")
-        return self._rows(["group", "members"], [group_id], ZaloUser.from_json, key="group members")
+        return self._rows(["group", "members"], [group_id], _bulk_user, key="group members")
 
     # --- sending --------------------------------------------------------------------------
 
@@ -193,14 +201,13 @@ class ZcaClient:
         key: str,
     ) -> list[T]:
         run = self._call(self.profile, command, positionals, ["-j"], key=key)
-        argv = run.argv
-        data = parse_json_output(run.stdout, argv=argv)
-        del run  # a friend list can be megabytes: free its text before building the models
-        if isinstance(data, dict):
-            data = [data]
-        if not isinstance(data, list):
-            raise ZcaBadOutput(f"zca {key}: expected a JSON array, got {type(data).__name__}", argv=argv)
-        return _parse_rows(data, parse, key)
+        for text, start in json_starts(run.stdout):
+            try:
+                return _parse_rows(iter_json_items(text, start), parse, key)
+            except json.JSONDecodeError:
+                continue  # not JSON from here on: try the next place it may start
+        shown = run.stdout[:200] if run.stdout.strip() else "<empty>"
+        raise ZcaBadOutput(f"zca {key}: expected a JSON array, got {shown!r}", argv=run.argv)
 
     def _call(
         self,
@@ -222,7 +229,12 @@ class ZcaClient:
         return run
 
 
-def _parse_rows(data: list[Any], parse: Callable[[Any], T], key: str) -> list[T]:
+# Lists can hold tens of thousands of rows, cached for minutes: keep their typed fields only.
+_bulk_user = functools.partial(ZaloUser.from_json, keep_raw=False)
+_bulk_group = functools.partial(ZaloGroup.from_json, keep_raw=False)
+
+
+def _parse_rows(data: Iterable[Any], parse: Callable[[Any], T], key: str) -> list[T]:
     rows: list[T] = []
     bad = 0
     for item in data:
@@ -232,7 +244,7 @@ def _parse_rows(data: list[Any], parse: Callable[[Any], T], key: str) -> list[T]
             bad += 1
             log.debug("zca %s: skipping row: %s", key, exc)
     if bad:
-        log.warning("zca %s: skipped %d of %d rows without an id", key, bad, len(data))
+        log.warning("zca %s: skipped %d of %d rows without an id", key, bad, len(rows) + bad)
     return rows
 
 

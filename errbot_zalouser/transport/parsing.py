@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from errbot_zalouser.errors import ZcaBadOutput
@@ -48,6 +48,44 @@ def parse_json_output(stdout: str, *, argv: Sequence[str] = ()) -> Any:
 
 
 _NOTHING = object()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_starts(stdout: str) -> Iterator[tuple[str, int]]:
+    """Where the JSON of a list command may begin, most likely first, with the same tolerance as
+    :func:`parse_json_output`: (text, offset) pairs in stdout, then in the ANSI-stripped text."""
+    seen: set[tuple[int, int]] = set()
+    stripped = strip_ansi(stdout)
+    texts = (stdout,) if stripped == stdout else (stdout, stripped)
+    for number, text in enumerate(texts):
+        first = _WHITESPACE.match(text).end()
+        starts = [first] + [m.start() for m in re.finditer(r"^[\[{]", text, re.MULTILINE)][:_MAX_JSON_STARTS]
+        for start in starts:
+            if text[start : start + 1] in ("[", "{") and (number, start) not in seen:
+                seen.add((number, start))
+                yield text, start
+
+
+def iter_json_items(text: str, start: int) -> Iterator[Any]:
+    """The elements of the array at ``text[start]``, decoded one at a time (an object there is one
+    element), so a 10,000-row list never exists as 10,000 dicts at once. Raises
+    ``json.JSONDecodeError`` where the text stops being JSON."""
+    if text[start] == "{":
+        yield _decoder.raw_decode(text, start)[0]
+        return
+    position = _WHITESPACE.match(text, start + 1).end()
+    if text[position : position + 1] == "]":
+        return
+    while True:
+        value, position = _decoder.raw_decode(text, position)
+        yield value
+        position = _WHITESPACE.match(text, position).end()
+        separator = text[position : position + 1]
+        if separator == "]":
+            return
+        if separator != ",":
+            raise json.JSONDecodeError("expected ',' or ']'", text, position)
+        position = _WHITESPACE.match(text, position + 1).end()
 
 
 def _from_json_line(text: str) -> Any:

@@ -18,9 +18,11 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 from errbot_zalouser.errors import ZcaCommandFailed, ZcaNotFound, ZcaTimeout
 
@@ -120,24 +122,24 @@ class CliRunner:
         call_id = next(_call_ids)
         log.debug("zca call %d: start %s", call_id, describe_args(args))
         started = time.monotonic()
-        proc = self._spawn(argv)
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            partial = self._kill_and_reap(proc, exc)
+        # Output goes to temporary files, not pipes: a list of 10,000 friends is then read once,
+        # with no chunk list and joined copy beside it, and a stuck grandchild cannot hold us.
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            proc = self._spawn(argv, out, err)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                self._kill_and_reap(proc)
+                log.debug("zca call %d: timed out after %.2fs", call_id, time.monotonic() - started)
+                raise ZcaTimeout(
+                    f"zca {describe_args(args)} timed out after {timeout}s", argv=argv, stderr=_read(err)
+                ) from exc
+            except BaseException:
+                self._kill_and_reap(proc)
+                raise
             duration = time.monotonic() - started
-            log.debug("zca call %d: timed out after %.2fs", call_id, duration)
-            raise ZcaTimeout(
-                f"zca {describe_args(args)} timed out after {timeout}s",
-                argv=argv,
-                stderr=_decode(partial),
-            ) from exc
-        except BaseException:
-            self._kill_and_reap(proc, None)
-            raise
-        duration = time.monotonic() - started
-        log.debug("zca call %d: exit %d in %.2fs", call_id, proc.returncode, duration)
-        return CompletedRun(argv, proc.returncode, _decode(out), _decode(err), duration)
+            log.debug("zca call %d: exit %d in %.2fs", call_id, proc.returncode, duration)
+            return CompletedRun(argv, proc.returncode, _read(out), _read(err), duration)
 
     def run_interactive(self, args: Sequence[str]) -> int:
         """Run ``[executable, *args]`` attached to this terminal (for `auth login`); return the exit code.
@@ -163,13 +165,13 @@ class CliRunner:
         log.debug("zca call %d: exit %d in %.2fs", call_id, code, time.monotonic() - started)
         return code
 
-    def _spawn(self, argv: tuple[str, ...]) -> subprocess.Popen[bytes]:
+    def _spawn(self, argv: tuple[str, ...], out: IO[bytes], err: IO[bytes]) -> subprocess.Popen[bytes]:
         try:
             return subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdout=out,
+                stderr=err,
                 env=merged_env(self.env),
                 start_new_session=True,
             )
@@ -185,24 +187,14 @@ class CliRunner:
             return ZcaNotFound(not_found_message(self.executable, exc.strerror or ""), argv=argv)
         return ZcaCommandFailed(f"cannot start {self.executable!r}: {exc}", argv=argv)
 
-    def _kill_and_reap(self, proc: subprocess.Popen[bytes], exc: subprocess.TimeoutExpired | None) -> bytes:
-        """SIGTERM the group, SIGKILL after the grace period, reap; return the stderr read so far."""
-        partial = (exc.stderr if exc is not None else None) or b""
+    def _kill_and_reap(self, proc: subprocess.Popen[bytes]) -> None:
+        """SIGTERM the process group, SIGKILL it after the grace period, and reap the child."""
         signal_group(proc.pid, signal.SIGTERM)
-        for sig in (signal.SIGKILL, None):
-            try:
-                _, err = proc.communicate(timeout=self.kill_grace)
-                return err or partial
-            except subprocess.TimeoutExpired as again:
-                partial = again.stderr or partial
-                if sig is not None:
-                    signal_group(proc.pid, sig)
-        # Something outside the process group still holds our pipes open: stop reading.
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
-        proc.wait()
-        return partial
+        try:
+            proc.wait(timeout=self.kill_grace)
+        except subprocess.TimeoutExpired:
+            signal_group(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def signal_group(pid: int, sig: int) -> None:
@@ -228,5 +220,7 @@ def _terminate_quietly(proc: subprocess.Popen[bytes], grace: float) -> None:
         proc.wait()
 
 
-def _decode(data: bytes | None) -> str:
-    return data.decode("utf-8", errors="replace") if data else ""
+def _read(file: IO[bytes]) -> str:
+    """What the child wrote to ``file``, read in one piece (one buffer, no growing copies)."""
+    fd = file.fileno()
+    return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", errors="replace")

@@ -53,7 +53,7 @@ def test_empty_block_means_one_default_account_with_seed_defaults(block):
 
 def test_outbound_defaults_are_slow():
     out = OutboundSettings()
-    assert (out.workers, out.rate_per_second, out.burst, out.max_attempts) == (4, 1.0, 5, 4)
+    assert (out.workers, out.rate_per_second, out.burst, out.max_attempts) == (8, 1.0, 5, 4)
     assert (out.retry_base_seconds, out.retry_max_seconds, out.send_timeout) == (1.0, 30.0, 30.0)
 
 
