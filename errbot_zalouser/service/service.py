@@ -388,7 +388,7 @@ class ZalouserService:
     def allow_user(self, user: str, *, account: str | None = None, by: str = "") -> ApprovedEntry:
         rt = self._account(account)
         found = self._resolve_user(rt, user)
-        entry = ApprovedEntry(found.user_id, rt.account_id, "chat", self._clock(), found.name if found.raw else "", by)
+        entry = ApprovedEntry(found.user_id, rt.account_id, "chat", self._clock(), _known_name(found), by)
         if not self._stores.approved.add(entry):
             raise PolicyError(f"{found.user_id} is already approved on account {rt.account_id}.")
         self._refresh_access(rt.account_id)
@@ -538,3 +538,8 @@ class ZalouserService:
 
     def members_of(self, group_id: str, account: str | None = None) -> list[ZaloUser]:
         return list(self._account(account).directory.members(group_id, 10_000).rows)
+
+
+def _known_name(user: ZaloUser) -> str:
+    """The user's name if the directory knew one ("" for an id typed by hand; ``.name`` falls back to the id)."""
+    return user.display_name or user.zalo_name or user.username
