@@ -50,9 +50,10 @@ ZALOUSER = {
     # "defaultAccount": "work",
 }
 
-# EDIT: your own Zalo user id (`python -m errbot_zalouser whoami` prints the bot's; ask a pairing
-# request or `!directory peers <name>` for yours). Admins approve pairing codes and manage the
-# allowlist from their Zalo DM with the bot.
+# EDIT: your own Zalo user id. To learn it, message the bot from your phone: under dmPolicy
+# "pairing" its reply shows "Your Zalo user id: ...". (`python -m errbot_zalouser status` prints the
+# bot's own id.) Admins approve pairing codes and manage the allowlist from their Zalo DM with the
+# bot, and always pass the DM policy themselves.
 BOT_ADMINS = ("zalouser:1000000000000000001",)
 BOT_ADMINS_NOTIFICATIONS = BOT_ADMINS
 
