@@ -1,1 +1,1 @@
-"""Benchmarks (run from the repository root: python -m bench.<name>)."""
+"""Benchmarks: `make bench`, or `python -m bench [name ...]` from the repository root."""

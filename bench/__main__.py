@@ -27,15 +27,6 @@ BENCHMARKS = ("inbound", "latency", "outbound", "directory", "memory", "startup"
 RESULTS = Path(__file__).resolve().with_name("results.json")
 
 
-def directory_summary(figures: dict[str, Any]) -> str:
-    return (
-        f"directory: !directory peers over {figures.get('directory_contacts')} cached contacts: median "
-        f"{figures.get('directory_peers_median_ms')} ms, p90 {figures.get('directory_peers_p90_ms')} ms; "
-        f"{figures.get('directory_zca_calls_during_queries')} zca calls during "
-        f"{figures.get('directory_queries')} queries"
-    )
-
-
 def run_one(name: str) -> tuple[dict[str, Any], bool]:
     """(figures, ok). Prints the benchmark's summary."""
     print(f"== {name} ==", flush=True)
@@ -59,7 +50,7 @@ def run_one(name: str) -> tuple[dict[str, Any], bool]:
     figures["measured_at"] = machine_info()["date"]
     figures.setdefault("load_average_before", load)
     summary = getattr(module, "summary", None)
-    text = summary(figures) if summary else directory_summary(figures) if name == "directory" else ""
+    text = summary(figures) if summary else ""
     if text:
         print("   " + text, flush=True)
     for item in figures["targets"]:

@@ -4,7 +4,7 @@ Runs the real command body of the ZalouserDirectory plugin (argument parsing, ad
 search through a real DirectoryCache, the table formatting) against a stand-in service, and counts
 the fetches (stand-ins for `zca friend list` calls).
 
-    python -m bench.bench_directory          # from the repository root
+    python -m bench directory
 
 ``run()`` returns the figures as a dict so a bench runner can merge them into bench/results.json.
 """
@@ -12,10 +12,8 @@ the fetches (stand-ins for `zca friend list` calls).
 from __future__ import annotations
 
 import importlib.util
-import json
 import random
 import statistics
-import sys
 import time
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -153,18 +151,10 @@ def run(contact_count: int = CONTACTS, query_count: int = QUERIES) -> dict[str, 
     }
 
 
-def main() -> int:
-    figures = run()
-    print(json.dumps(figures, indent=2))
-    print(
-        f"!directory peers over {figures['directory_contacts']} cached contacts: "
-        f"median {figures['directory_peers_median_ms']} ms, p90 {figures['directory_peers_p90_ms']} ms; "
-        f"{figures['directory_zca_calls_during_queries']} zca calls for {figures['directory_queries']} queries "
-        f"({figures['directory_zca_calls_total']} in all, the initial fill)",
-        file=sys.stderr,
+def summary(figures: dict[str, Any]) -> str:
+    return (
+        f"directory: !directory peers over {figures.get('directory_contacts')} cached contacts: median "
+        f"{figures.get('directory_peers_median_ms')} ms, p90 {figures.get('directory_peers_p90_ms')} ms; "
+        f"{figures.get('directory_zca_calls_during_queries')} zca calls during "
+        f"{figures.get('directory_queries')} queries"
     )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

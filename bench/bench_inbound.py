@@ -18,7 +18,7 @@ shared with other work, so the rate is events per CPU-second of this process ove
 capacity of one dedicated core; wall-clock rates are reported too); the DM set runs twice and the
 better run counts.
 
-    python -m bench.bench_inbound [events]
+    python -m bench inbound
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import sys
 import threading
 import time
 from typing import Any
@@ -41,8 +40,6 @@ from errbot_zalouser.transport.listener import Listener, _Session
 from bench.common import (
     Deadline,
     config_module,
-    machine_info,
-    prepare_environment,
     new_sim,
     pinned,
     r,
@@ -348,16 +345,3 @@ def summary(figures: dict[str, Any]) -> str:
         f"{st['listener_parse_dedupe_us']}, gate {st['gate_admit_us']}, Message {st['message_build_us']}, "
         f"errbot callback_message {st.get('errbot_callback_message_us')}, hand-offs {figures['handoff_us_per_event']}"
     )
-
-
-def main() -> int:
-    env = prepare_environment()
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else EVENTS
-    figures = run(count)
-    print(json.dumps({"machine": {**machine_info(), **env}, "inbound": figures}, indent=2, ensure_ascii=False))
-    print(summary(figures))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

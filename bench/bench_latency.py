@@ -28,12 +28,11 @@ figure the target is judged on) this reports: 10/s on the same bot (machine not 
 with 16 workers (does the pool size matter?), and 50/s with `msg send` answered by the bash
 wrapper itself instead of zca-sim (the bot's own latency at 50/s, without the simulator's CPU).
 
-    python -m bench.bench_latency
+    python -m bench latency
 """
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -50,10 +49,8 @@ from bench.common import (
     BotProcess,
     Deadline,
     load_average,
-    machine_info,
     new_sim,
     percentile,
-    prepare_environment,
     r,
     read_stamps,
     sh_quote,
@@ -385,15 +382,3 @@ def summary(figures: dict[str, Any]) -> str:
         f"p99 {lo['p99_ms']} ms. Not counted: sim inbox poll ~{hi['inject_to_line_median_ms']} ms, "
         f"sim Python start-up ~{hi['sim_python_startup_median_ms']} ms"
     )
-
-
-def main() -> int:
-    env = prepare_environment()
-    figures = run()
-    print(json.dumps({"machine": {**machine_info(), **env}, "latency": figures}, indent=2))
-    print(summary(figures))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

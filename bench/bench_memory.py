@@ -14,12 +14,11 @@ CORE_PLUGINS, the companion plugins, BOT_LOG_LEVEL INFO, PYTHONUNBUFFERED=1):
 
 The ratio is (1) / (3). Simulator processes are separate and not counted.
 
-    python -m bench.bench_memory
+    python -m bench memory
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from pathlib import Path
@@ -36,8 +35,6 @@ from bench.common import (
     friend_rows,
     group_rows,
     load_average,
-    machine_info,
-    prepare_environment,
     new_sim,
     r,
     target,
@@ -157,15 +154,3 @@ def summary(figures: dict[str, Any]) -> str:
         f"Text backend {figures['text_vmhwm_mb']} MB: ratio {figures['ratio_vmhwm_10k_to_text']}x "
         f"(seed {figures['ratio_vmhwm_seed_to_text']}x)"
     )
-
-
-def main() -> int:
-    env = prepare_environment()
-    figures = run()
-    print(json.dumps({"machine": {**machine_info(), **env}, "memory": figures}, indent=2, ensure_ascii=False))
-    print(summary(figures))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

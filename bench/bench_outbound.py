@@ -17,12 +17,11 @@ order (sent.jsonl), and ``msg send`` calls per reply chunk (calls.jsonl) is 1. `
 common.stamping_zca's bash wrapper (both runs), so the bot's own time between two sends of one
 conversation can be measured: zca-sim's end (calls.jsonl) to the next exec (the wrapper's stamp).
 
-    python -m bench.bench_outbound
+    python -m bench outbound
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from pathlib import Path
@@ -37,10 +36,8 @@ from errbot_zalouser.simulator import seed
 from bench.common import (
     children_cpu_seconds,
     load_average,
-    machine_info,
     new_sim,
     percentile,
-    prepare_environment,
     r,
     read_stamps,
     sim_env,
@@ -290,15 +287,3 @@ def summary(figures: dict[str, Any]) -> str:
         f"{figures['zca_latency_ms']} ms/call; {parts}; zca calls per chunk {figures['zca_calls_per_chunk']}, "
         f"order intact {figures['order_intact']}; workers reaching 6x: {figures['workers_reaching_target'] or 'none'}"
     )
-
-
-def main() -> int:
-    env = prepare_environment()
-    figures = run()
-    print(json.dumps({"machine": {**machine_info(), **env}, "outbound": figures}, indent=2))
-    print(summary(figures))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

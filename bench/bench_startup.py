@@ -15,12 +15,11 @@ its own ~30-50 ms of Python start-up):
 * to_listen_call: then plugin loading and ``service.start`` until the listener's zca-sim is in main()
 * listen_to_connected: its banners and listen.log entry
 
-    python -m bench.bench_startup
+    python -m bench startup
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from pathlib import Path
@@ -31,9 +30,7 @@ from bench.common import (
     ZCA_SIM,
     BotProcess,
     load_average,
-    machine_info,
     new_sim,
-    prepare_environment,
     r,
     workdir,
     write_config,
@@ -108,15 +105,3 @@ def summary(figures: dict[str, Any]) -> str:
         f"{figures['median_preflight_s']} s, then to listen {figures['median_preflight_end_to_listen_call_s']} s, "
         f"listen to connected {figures['median_listen_call_to_connected_s']} s; stop {figures['median_stop_s']} s"
     )
-
-
-def main() -> int:
-    env = prepare_environment()
-    figures = run()
-    print(json.dumps({"machine": {**machine_info(), **env}, "startup": figures}, indent=2))
-    print(summary(figures))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -5,12 +5,12 @@ from __future__ import annotations
 from errbot_zalouser.simulator.control import SimControl
 from tests.e2e.conftest import ADMIN, FRIEND, STRANGER, WORK_CHAT
 
-ACLS = """
-ACCESS_CONTROLS = {
-    "Utils:echo": {"allowmuc": False},
-    "Health:*": {"allowusers": ("zalouser:%s",)},
-}
-""" % ADMIN
+ACLS = f"""
+ACCESS_CONTROLS = {{
+    "Utils:echo": {{"allowmuc": False}},
+    "Health:*": {{"allowusers": ("zalouser:{ADMIN}",)}},
+}}
+"""
 
 
 def test_acl_denies_a_command_in_groups_but_not_in_dms(bot_factory):
