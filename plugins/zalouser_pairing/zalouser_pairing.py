@@ -16,7 +16,6 @@ from errbot_zalouser.model import ApprovedEntry, PairingRequest
 from errbot_zalouser.plugins.support import Call, duration, md_escape, table, zalouser_command
 
 
-
 def who(name: str, user_id: str) -> str:
     """``Name (id)``, or just the id when the name is unknown (escaped for Markdown)."""
     return f"{md_escape(name)} ({user_id})" if name.strip() else user_id
