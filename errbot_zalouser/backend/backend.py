@@ -131,7 +131,8 @@ class ZalouserBackend(ErrBot):
         self.zalouser.send_text(self._account_of(msg), _target(msg.to), text)
 
     def send_url(self, identifier: Person | Room, url: str, caption: str = "") -> None:
-        """Send a URL: images, videos and audio as media (msg image|video|voice), others as a link."""
+        """Send a URL as media chosen by its ending (msg image|video|voice), with an optional caption.
+        For a plain link preview use ``self.zalouser.send_link(account, target, url)``."""
         self.zalouser.send_url(getattr(identifier, "account", None), _target(identifier), url, caption)
 
     def _account_of(self, msg: Message) -> str:

@@ -33,7 +33,8 @@ from errbot_zalouser.model import (
     ZaloUser,
     is_zalo_id,
 )
-from errbot_zalouser.outbound.chunking import chunk_text, media_kind, transmissible
+from errbot_zalouser.outbound.chunking import transmissible
+from errbot_zalouser.outbound.compose import client_sender, reply_items
 from errbot_zalouser.outbound.dispatcher import OutboundDispatcher, OutboundItem
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.outbound.ratelimit import TokenBucket
@@ -103,7 +104,7 @@ class ZalouserService:
         self._data_dir.mkdir(parents=True, exist_ok=True)
         buckets = {a: TokenBucket(out.rate_per_second, out.burst) for a in self._accounts}
         return OutboundDispatcher(
-            self._send_item,
+            client_sender(lambda account: self._account(account).client),
             workers=out.workers,
             rate_limits=buckets,
             max_attempts=out.max_attempts,
@@ -272,41 +273,28 @@ class ZalouserService:
 
     def send_text(self, account: str | None, target: Target, text: str) -> int:
         """Queue a text reply, split into chunks; returns the number of chunks queued."""
+        return self._submit(account, target, text)
+
+    def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
+        """Send a URL as media chosen by its ending (msg image|video|voice, OpenClaw's routing),
+        with ``caption`` as its caption when it fits (voice has none: the text goes first)."""
+        self._submit(account, target, caption, (transmissible(url),))
+
+    def send_link(self, account: str | None, target: Target, url: str) -> None:
+        """Send a URL with `msg link` (a link preview)."""
         rt = self._account(account)
-        chunks = chunk_text(transmissible(text), rt.config.text_chunk_limit, rt.config.chunk_mode)
-        items = [OutboundItem(account=rt.account_id, target=target, kind="text", text=c, created_at=self._clock())
-                 for c in chunks]
+        self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="link", url=url))
+
+    def _submit(self, account: str | None, target: Target, text: str, media_urls: tuple[str, ...] = ()) -> int:
+        rt = self._account(account)
+        items = reply_items(rt.account_id, target, transmissible(text), media_urls,
+                            limit=rt.config.text_chunk_limit, mode=rt.config.chunk_mode)
         if items:
             self._dispatcher.submit_many(items)
         return len(items)
 
-    def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
-        """Send a media URL with msg image|video|voice, or any other URL with msg link."""
-        rt = self._account(account)
-        url, caption = transmissible(url), transmissible(caption)
-        kind = media_kind(url)
-        items = [OutboundItem(account=rt.account_id, target=target, kind=kind, url=url,
-                              caption="" if kind == "voice" else caption, created_at=self._clock())]
-        if caption and kind == "voice":
-            items.append(OutboundItem(account=rt.account_id, target=target, kind="text", text=caption,
-                                      created_at=self._clock()))
-        self._dispatcher.submit_many(items)
-
-    def send_link(self, account: str | None, target: Target, url: str) -> None:
-        rt = self._account(account)
-        self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="link", url=url,
-                                             created_at=self._clock()))
-
     def drain(self, timeout: float) -> bool:
         return self._dispatcher.drain(timeout)
-
-    def _send_item(self, item: OutboundItem):
-        client = self._account(item.account).client
-        if item.kind == "text":
-            return client.send_text(item.target, item.text)
-        if item.kind == "link":
-            return client.send_link(item.target, item.url)
-        return client.send_media(item.target, item.kind, item.url, item.caption)
 
     def _on_sent(self, item: OutboundItem, _result) -> None:
         self._account(item.account).activity.last_outbound_at = self._clock()

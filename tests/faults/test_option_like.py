@@ -76,7 +76,7 @@ def test_service_send_pool_keeps_option_like_payloads(service_factory, sim, is_g
     target = _target(is_group)
     service.send_text(None, target, "--profile x")
     service.send_url(None, target, "https://example.invalid/a.png", caption="--help")
-    service.send_url(None, target, "-voice.mp3", caption="-g")  # voice: caption goes as its own text
+    service.send_url(None, target, "-voice.mp3", caption="-g")  # voice has no caption: the text goes first
     service.send_url(None, target, "-- clip.mp4", caption="-- x")
     service.send_link(None, target, "-https://example.invalid/page")
     assert service.drain(15)
@@ -84,8 +84,8 @@ def test_service_send_pool_keeps_option_like_payloads(service_factory, sim, is_g
     assert [(r["command"], r.get("text"), r.get("url"), r.get("caption")) for r in rows] == [
         ("send", "--profile x", None, None),
         ("image", None, "https://example.invalid/a.png", "--help"),
-        ("voice", None, "-voice.mp3", None),
         ("send", "-g", None, None),
+        ("voice", None, "-voice.mp3", None),
         ("video", None, "-- clip.mp4", "-- x"),
         ("link", None, "-https://example.invalid/page", None),
     ]
