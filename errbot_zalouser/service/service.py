@@ -283,7 +283,7 @@ class ZalouserService:
     def send_link(self, account: str | None, target: Target, url: str) -> None:
         """Send a URL with `msg link` (a link preview)."""
         rt = self._account(account)
-        self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="link", url=url))
+        self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="link", url=transmissible(url)))
 
     def _submit(self, account: str | None, target: Target, text: str, media_urls: tuple[str, ...] = ()) -> int:
         rt = self._account(account)
