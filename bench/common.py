@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import errbot_zalouser
+from errbot_zalouser.demo import simulator_config
 from errbot_zalouser.simulator.control import SimControl
 
 REPO = Path(__file__).resolve().parents[1]
@@ -255,23 +256,6 @@ def group_rows(count: int, member_ids: list[str], start: int = 6_100_000_000_000
 
 # --- the real bot (`errbot -c`) ------------------------------------------------------------------
 
-CONFIG = """\
-import logging
-BACKEND = {backend_name!r}
-BOT_EXTRA_BACKEND_DIR = {backend!r}
-BOT_EXTRA_PLUGIN_DIR = {plugins!r}
-BOT_DATA_DIR = {data!r}
-BOT_LOG_FILE = {log!r}
-BOT_LOG_LEVEL = logging.{level}
-ZALOUSER_ZCA = {zca!r}
-ZALOUSER = {zalouser!r}
-BOT_ADMINS = {admins!r}
-BOT_ADMINS_NOTIFICATIONS = ()
-BOT_PREFIX = "!"
-CORE_PLUGINS = {core!r}
-AUTOINSTALL_DEPS = False
-{extra}
-"""
 
 
 def write_config(base: Path, zca: str, zalouser: Mapping[str, Any], *, level: str = "INFO",
@@ -281,11 +265,10 @@ def write_config(base: Path, zca: str, zalouser: Mapping[str, Any], *, level: st
     data = base / "data"
     data.mkdir(parents=True, exist_ok=True)
     path = base / "bot_config.py"
-    path.write_text(CONFIG.format(
-        backend_name=backend_name, backend=errbot_zalouser.backend_dir(),
-        plugins=plugins if plugins is not None else [errbot_zalouser.plugins_dir()],
-        data=str(data), log=str(base / "errbot.log"), level=level, zca=zca, zalouser=dict(zalouser),
-        admins=tuple(admins), core=CORE_PLUGINS, extra=extra,
+    path.write_text(simulator_config(
+        data, base / "errbot.log", zca, dict(zalouser), admins=admins, level=level,
+        plugins=plugins if plugins is not None else [errbot_zalouser.plugins_dir()], backend_name=backend_name,
+        core=CORE_PLUGINS, extra='BOT_ADMINS_NOTIFICATIONS = ()\nBOT_PREFIX = "!"\n' + extra,
     ))
     return path
 

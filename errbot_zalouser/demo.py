@@ -35,7 +35,7 @@ Try: hi  ->  /as admin  ->  !pair approve <CODE>  ->  /as stranger  ->  !echo he
 
 CONFIG = """\
 import logging
-BACKEND = "Zalouser"
+BACKEND = {backend_name!r}
 BOT_EXTRA_BACKEND_DIR = {backend!r}
 BOT_EXTRA_PLUGIN_DIR = {plugins!r}
 BOT_DATA_DIR = {data!r}
@@ -43,18 +43,22 @@ BOT_LOG_FILE = {log!r}
 BOT_LOG_LEVEL = logging.{level}
 ZALOUSER_ZCA = {zca!r}
 ZALOUSER = {zalouser!r}
-BOT_ADMINS = ("zalouser:{admin}",)
-CORE_PLUGINS = ("ACLs", "Help", "Health", "Utils", "CommandNotFoundFilter")
+BOT_ADMINS = {admins!r}
+CORE_PLUGINS = {core!r}
 AUTOINSTALL_DEPS = False
 {extra}
 """
+CORE_PLUGINS = ("ACLs", "Help", "Health", "Utils", "CommandNotFoundFilter")
 
 
-def simulator_config(data: Path, log: Path, zca: str, zalouser: dict, *, admin: str = ADMIN_ID,
-                     extra: str = "", level: str = "INFO") -> str:
+def simulator_config(data: Path, log: Path, zca: str, zalouser: dict, *,
+                     admins: tuple[str, ...] = (f"zalouser:{ADMIN_ID}",), extra: str = "", level: str = "INFO",
+                     plugins: str | list[str] | None = None, backend_name: str = "Zalouser",
+                     core: tuple[str, ...] = CORE_PLUGINS) -> str:
     """An errbot config.py text for the bot on zca-sim (the demo, the end-to-end tests, bench)."""
-    return CONFIG.format(backend=backend_dir(), plugins=plugins_dir(), data=str(data), log=str(log),
-                         level=level, zca=zca, zalouser=zalouser, admin=admin, extra=extra)
+    return CONFIG.format(backend_name=backend_name, backend=backend_dir(), plugins=plugins or plugins_dir(),
+                         data=str(data), log=str(log), level=level, zca=zca, zalouser=zalouser,
+                         admins=tuple(admins), core=core, extra=extra)
 
 
 def run_demo(workdir: Path = Path(".sim")) -> int:

@@ -68,7 +68,7 @@ def write_config(workdir: Path, zca: str, zalouser: dict[str, Any], extra: str =
     data = workdir / "data"
     data.mkdir(parents=True, exist_ok=True)
     path = workdir / "bot_config.py"
-    path.write_text(simulator_config(data, workdir / "errbot.log", zca, zalouser, admin=ADMIN, extra=extra,
+    path.write_text(simulator_config(data, workdir / "errbot.log", zca, zalouser, admins=(f"zalouser:{ADMIN}",), extra=extra,
                                      level="DEBUG"))
     return path
 
