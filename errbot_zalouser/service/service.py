@@ -13,7 +13,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from errbot_zalouser.config import AccountConfig, Settings, render_approved_text, render_pairing_reply
+from errbot_zalouser.config import (
+    AccountConfig,
+    Settings,
+    render_approved_text,
+    render_pairing_reply,
+)
 from errbot_zalouser.errors import (
     AmbiguousName,
     NotFound,
@@ -38,12 +43,23 @@ from errbot_zalouser.outbound.compose import client_sender, reply_items
 from errbot_zalouser.outbound.dispatcher import OutboundDispatcher, OutboundItem
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.outbound.ratelimit import TokenBucket
-from errbot_zalouser.policy.access import AccessLists, Decision, Outcome, decide_dm, decide_group
+from errbot_zalouser.policy.access import (
+    AccessLists,
+    Decision,
+    Outcome,
+    decide_dm,
+    decide_group,
+)
 from errbot_zalouser.policy.pairing import normalize_code
 from errbot_zalouser.policy.resolve import strip_prefix
 from errbot_zalouser.service import access
 from errbot_zalouser.service.account import AccountRuntime
-from errbot_zalouser.service.api import AccountStatus, AllowlistView, ProbeResult, SearchResult
+from errbot_zalouser.service.api import (
+    AccountStatus,
+    AllowlistView,
+    ProbeResult,
+    SearchResult,
+)
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
@@ -333,11 +349,12 @@ class ZalouserService:
         return request
 
     def _find_request(self, code: str, account: str | None) -> PairingRequest:
-        wanted = normalize_code(code)
-        for request in self.pairing_requests(account):
-            if request.code == wanted:
-                return request
-        raise NotFound(f"No pending pairing request found for code: {wanted}")
+        if account is not None:
+            self._account(account)  # an unknown account is NotFound too
+        request = self._stores.pairing.find(code, account, self._clock(), self.pairing_ttl(account))
+        if request is None:
+            raise NotFound(f"No pending pairing request found for code: {normalize_code(code)}")
+        return request
 
     def pairing_ttl(self, account: str | None = None) -> float:
         """Seconds a pending pairing request lives, counted from its creation."""

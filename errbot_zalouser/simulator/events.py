@@ -47,21 +47,8 @@ def dm_event(
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A direct message from ``sender_id``: the thread id is the peer's id, type 0."""
-    cli = cli_msg_id or new_cli_msg_id()
-    stamp, ts = _times(timestamp, cli)
-    event = {
-        "threadId": sender_id,
-        "msgId": msg_id or new_msg_id(),
-        "cliMsgId": cli,
-        "content": content,
-        "type": 0,
-        "timestamp": stamp,
-        "metadata": {"isGroup": False, "senderName": sender_name, "fromId": sender_id},
-        "chatType": "user",
-        "senderId": sender_id,
-        "senderName": sender_name,
-        "ts": ts,
-    }
+    metadata = {"isGroup": False, "senderName": sender_name, "fromId": sender_id}
+    event = _event(sender_id, sender_id, content, sender_name, metadata, msg_id, cli_msg_id, timestamp)
     return _merge(event, extra)
 
 
@@ -79,25 +66,11 @@ def group_event(
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A group message: the thread id is the group id, type 1; threadName only when given."""
-    cli = cli_msg_id or new_cli_msg_id()
-    stamp, ts = _times(timestamp, cli)
     metadata: dict[str, Any] = {"isGroup": True}
     if group_name is not None:
         metadata["threadName"] = group_name
     metadata.update({"senderName": sender_name, "fromId": sender_id})
-    event: dict[str, Any] = {
-        "threadId": group_id,
-        "msgId": msg_id or new_msg_id(),
-        "cliMsgId": cli,
-        "content": content,
-        "type": 1,
-        "timestamp": stamp,
-        "metadata": metadata,
-        "chatType": "group",
-        "senderId": sender_id,
-        "senderName": sender_name,
-        "ts": ts,
-    }
+    event = _event(group_id, sender_id, content, sender_name, metadata, msg_id, cli_msg_id, timestamp)
     if mentions:
         ids = [m["uid"] for m in mentions]
         event["mentions"] = mentions
@@ -105,6 +78,35 @@ def group_event(
         metadata["mentions"] = mentions
         metadata["mentionIds"] = ids
     return _merge(event, extra)
+
+
+def _event(
+    thread_id: str,
+    sender_id: str,
+    content: Any,
+    sender_name: str,
+    metadata: dict[str, Any],
+    msg_id: str | None,
+    cli_msg_id: str | None,
+    timestamp: float | None,
+) -> dict[str, Any]:
+    """The openzca field set of one `listen -r` line (``type``/``chatType`` from metadata.isGroup)."""
+    cli = cli_msg_id or new_cli_msg_id()
+    stamp, ts = _times(timestamp, cli)
+    is_group = metadata["isGroup"]
+    return {
+        "threadId": thread_id,
+        "msgId": msg_id or new_msg_id(),
+        "cliMsgId": cli,
+        "content": content,
+        "type": 1 if is_group else 0,
+        "timestamp": stamp,
+        "metadata": metadata,
+        "chatType": "group" if is_group else "user",
+        "senderId": sender_id,
+        "senderName": sender_name,
+        "ts": ts,
+    }
 
 
 def mention(uid: str, text: str, name: str) -> dict[str, Any]:

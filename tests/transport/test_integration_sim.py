@@ -20,16 +20,9 @@ from errbot_zalouser.simulator import texts
 from errbot_zalouser.transport.client import TIMEOUTS, ZcaClient
 from errbot_zalouser.transport.listener import Listener, ListenerSettings, ListenerState
 from errbot_zalouser.transport.runner import CliRunner
-from tests.transport.conftest import Recorder, pid_alive, wait_until
+from tests.transport.conftest import FAST, Recorder, pid_alive, wait_until
 
-LISTEN_FAST = ListenerSettings(
-    backoff_initial=0.05,
-    backoff_max=0.2,
-    stall_seconds=None,
-    closed_grace_seconds=30.0,
-    assume_connected_seconds=0.5,
-    kill_grace=1.0,
-)
+LISTEN_FAST = replace(FAST, assume_connected_seconds=0.5)
 
 
 @pytest.fixture
