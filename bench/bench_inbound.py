@@ -139,7 +139,7 @@ class Harness:
 
     def __init__(self, bot: Any) -> None:
         self.bot = bot
-        self.rt = bot.zalouser._account(None)
+        self.rt = bot.zalouser.accounts.get(None)
         self.plugin = bot.plugin_manager.get_plugin_obj_by_name("BenchNoop")
         self.feeder: Listener = bot.zalouser._make_listener(self.rt, bot._on_event, bot._on_state)
         self.session = new_session()
@@ -192,7 +192,7 @@ def stage_costs(bot: Any, lines: list[str], data: list[bytes]) -> dict[str, floa
     n = len(lines)
     out: dict[str, float] = {}
     sink = Listener("unused", "default", lambda event: None, settings=bot.zalouser._make_listener(
-        bot.zalouser._account(None), bot._on_event, bot._on_state).settings)
+        bot.zalouser.accounts.get(None), bot._on_event, bot._on_state).settings)
     session = new_session()
     started = time.process_time()
     for block in data:

@@ -141,7 +141,7 @@ def time_journal(journal: Any) -> dict[str, list[float]]:
 def submit_probe(base: Path) -> dict[str, Any]:
     """send_text with no worker running (nothing else on the CPU): the submit path alone."""
     service = make_service(base, 1)
-    timings = time_journal(service._dispatcher._journal)
+    timings = time_journal(service.outbox._dispatcher._journal)
     targets = conversations()
     started = time.perf_counter()
     for c, _, text in texts("probe"):
@@ -154,7 +154,7 @@ def submit_probe(base: Path) -> dict[str, Any]:
 
 def parallel_run(base: Path, sim: Any, workers: int, tag: str) -> dict[str, Any]:
     service = make_service(base, workers)
-    dispatcher = service._dispatcher
+    dispatcher = service.outbox._dispatcher
     journal_times = time_journal(dispatcher._journal)
     dispatcher.start()
     targets = conversations()
@@ -189,7 +189,7 @@ def parallel_run(base: Path, sim: Any, workers: int, tag: str) -> dict[str, Any]
 
 def serial_run(base: Path, sim: Any) -> dict[str, Any]:
     service = make_service(base, 1)
-    client = service._account(None).client
+    client = service.accounts.get(None).client
     targets = conversations()
     plan = texts("serial")
     cpu0 = children_cpu_seconds()
@@ -213,7 +213,7 @@ def run() -> dict[str, Any]:
         with sim_env(sim.home):
             sim.set_latency(LATENCY_MS)
             # One untimed call first, so the first timed one does not pay for cold file caches.
-            make_service(base, 1)._account(None).client.send_text(conversations()[0], "warm-up")
+            make_service(base, 1).accounts.get(None).client.send_text(conversations()[0], "warm-up")
             probe = submit_probe(base)
             runs: dict[int, list[dict[str, Any]]] = {}
             for workers in WORKER_SETTINGS:

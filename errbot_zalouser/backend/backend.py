@@ -11,6 +11,7 @@ import logging
 import queue
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from cachetools import TTLCache
@@ -19,38 +20,33 @@ from errbot.core import ErrBot
 
 from errbot_zalouser.backend.identifiers import ZaloOccupant, ZaloPerson, ZaloRoom, parse_identifier
 from errbot_zalouser.backend.render import MarkdownRenderer
-from errbot_zalouser.config import load_settings
 from errbot_zalouser.errors import ZalouserError, ZcaError
 from errbot_zalouser.model import InboundEvent, Target
-from errbot_zalouser.policy.access import Outcome
-from errbot_zalouser.service.service import ZalouserService
-from errbot_zalouser.transport.listener import ListenerState
+from errbot_zalouser.service.service import ListenerChange, ZalouserService
 
 log = logging.getLogger(__name__)
 
 _POLL_SECONDS = 0.5
 _MAX_BUFFERED = 1000  # events that arrive before plugins are activated
 
+#: Builds the service from errbot's config (tests pass one with a fake transport).
+ServiceFactory = Callable[..., ZalouserService]
+
 
 class ZalouserBackend(ErrBot):
     """Errbot backend for Zalo personal accounts through the `zca` command-line tool."""
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Any, service_factory: ServiceFactory = ZalouserService.from_bot_config) -> None:
         super().__init__(config)
         self._renderer = MarkdownRenderer()
-        self._inbox: queue.Queue[tuple[str, str, Any]] = queue.Queue()
+        self._inbox: queue.Queue[tuple[str, InboundEvent | ListenerChange]] = queue.Queue()
         self._stopping = threading.Event()
         self._connected = False
         self._shut_down = False
         self._drop_notes: TTLCache = TTLCache(maxsize=1000, ttl=3600)
         try:
-            settings = load_settings(config)
-            self.zalouser = ZalouserService(
-                settings,
-                config.BOT_DATA_DIR,
-                notify_admins=self._notify_admins,
-                command_prefix=getattr(config, "BOT_PREFIX", "!"),
-                admin_ids=admin_ids(getattr(config, "BOT_ADMINS", ())),
+            self.zalouser = service_factory(
+                config, notify_admins=self._notify_admins, admin_ids=admin_ids(getattr(config, "BOT_ADMINS", ())),
             )
             self.zalouser.preflight()
         except ZalouserError as exc:
@@ -58,7 +54,7 @@ class ZalouserBackend(ErrBot):
             # errbot logs any other exception with a traceback; a start-up problem is one line.
             raise SystemExit(f"Zalouser backend cannot start: {exc}") from None
         me = self.zalouser.self_user()
-        self.bot_identifier = ZaloPerson(me.user_id, me.name, settings.default_account)
+        self.bot_identifier = ZaloPerson(me.user_id, me.name, self.zalouser.default_account)
 
     # --- errbot contract ----------------------------------------------------------------------
 
@@ -158,20 +154,20 @@ class ZalouserBackend(ErrBot):
             self._disconnect()
 
     def _on_event(self, account: str, event: InboundEvent) -> None:
-        self._inbox.put(("event", account, event))
+        self._inbox.put((account, event))
 
-    def _on_state(self, account: str, state: ListenerState, detail: str) -> None:
-        self._inbox.put(("state", account, (state, detail)))
+    def _on_state(self, account: str, change: ListenerChange) -> None:
+        self._inbox.put((account, change))
 
     def _dispatch_loop(self) -> bool:
         buffered: list[tuple[str, InboundEvent]] = []
         while not self._stopping.is_set():
             try:
-                kind, account, payload = self._inbox.get(timeout=_POLL_SECONDS)
+                account, payload = self._inbox.get(timeout=_POLL_SECONDS)
             except queue.Empty:
                 continue
-            if kind == "state":
-                self._state_changed(account, *payload, buffered)
+            if isinstance(payload, ListenerChange):
+                self._state_changed(account, payload, buffered)
             elif self._connected:
                 self._dispatch(account, payload)
             elif len(buffered) < _MAX_BUFFERED:
@@ -180,10 +176,9 @@ class ZalouserBackend(ErrBot):
                 log.warning("dropping an event from %s: plugins not active yet and buffer full", account)
         return True
 
-    def _state_changed(self, account: str, state: ListenerState, detail: str,
-                       buffered: list[tuple[str, InboundEvent]]) -> None:
-        log.info("zalouser %s listener: %s %s", account, state.name.lower(), detail)
-        if state is ListenerState.CONNECTED and not self._connected:
+    def _state_changed(self, account: str, change: ListenerChange, buffered: list[tuple[str, InboundEvent]]) -> None:
+        log.info("zalouser %s listener: %s %s", account, change.state, change.detail)
+        if change.connected and not self._connected:
             self.reset_reconnection_count()
             self.connect_callback()
             self._connected = True
@@ -193,16 +188,16 @@ class ZalouserBackend(ErrBot):
 
     def _dispatch(self, account: str, event: InboundEvent) -> None:
         try:
-            decision = self.zalouser.admit(account, event)
+            admission = self.zalouser.admit(account, event)
         except Exception:  # fail closed: an error in the gate drops the message
             log.exception("zalouser %s: gate failed; message %s dropped", account, event.msg_id)
             return
-        if decision.outcome is not Outcome.DISPATCH:
-            self._log_drop(account, event, decision.reason)
+        if not admission.dispatch:
+            self._log_drop(account, event, admission.reason)
             return
         msg = self._to_message(account, event)
         self.callback_message(msg)
-        if self.zalouser.is_mentioned(account, event):
+        if admission.mentioned:
             self.callback_mention(msg, [self.bot_identifier])
 
     def _log_drop(self, account: str, event: InboundEvent, reason: str) -> None:

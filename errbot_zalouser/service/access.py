@@ -1,77 +1,281 @@
-"""Builds the effective allowlists of an account from config, start-up resolution and stores."""
+"""Access control: who may reach the bot, and the chat commands that change it.
+
+- ``admit`` is the gate every inbound event passes before Errbot sees it: the bot's own
+  messages are dropped, then ``policy.access`` decides over the account's effective lists, and an
+  unknown DM sender under ``dmPolicy=pairing`` is challenged (a code is stored, sent to them and
+  announced to the admins). This is where a stranger's message is refused.
+- ``check`` is the same decision without side effects (the companion command filter uses it).
+- Pairing (``pairing_requests``, ``approve_pairing``, ``deny_pairing``, ``revoke``) and allowlist
+  edits (``allow_user``, ``allow_group``...) change the stores the lists are built from.
+
+The effective lists of an account (config ids, names resolved at start-up, approved senders and
+chat-added groups, BOT_ADMINS ids) are cached here. ``invalidate`` is the one way to drop them:
+every edit made through this class calls it, and anything else that changes the stores or the
+start-up resolution must call it too.
+"""
 
 from __future__ import annotations
 
-from errbot_zalouser.model import is_zalo_id
-from errbot_zalouser.policy.access import AccessLists
-from errbot_zalouser.policy.resolve import name_key, strip_prefix
-from errbot_zalouser.service.account import AccountRuntime
-from errbot_zalouser.service.api import AllowEntryView
-from errbot_zalouser.stores.base import ApprovedStore, GroupAllowStore
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from errbot_zalouser.config import render_approved_text, render_pairing_reply
+from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
+from errbot_zalouser.model import (
+    ApprovedEntry,
+    GroupAllowEntry,
+    InboundEvent,
+    PairingRequest,
+    Target,
+    ZaloUser,
+    is_zalo_id,
+)
+from errbot_zalouser.policy.access import AccessLists, Decision, Outcome, decide_dm, decide_group
+from errbot_zalouser.policy.mention import is_mentioned
+from errbot_zalouser.policy.pairing import normalize_code
+from errbot_zalouser.policy.resolve import strip_prefix
+from errbot_zalouser.service import lists as effective
+from errbot_zalouser.service.account import AccountRuntime, Accounts
+from errbot_zalouser.service.api import AllowlistView
+from errbot_zalouser.service.outbox import Outbox
+from errbot_zalouser.stores.base import Stores
+
+log = logging.getLogger(__name__)
 
 
-def _resolved_map(rt: AccountRuntime, kind: str) -> dict[str, str]:
-    resolution = rt.users if kind == "users" else rt.groups
-    return {name_key(name): uid for name, uid in resolution.resolved}
+@dataclass(frozen=True)
+class Admission:
+    """The gate's answer for one inbound event, in the terms the backend acts on."""
+
+    outcome: Outcome
+    reason: str  # short, for the drop log
+    mentioned: bool = False  # a dispatched event that mentions the bot (errbot's callback_mention)
+
+    @property
+    def dispatch(self) -> bool:
+        """Hand the event to Errbot."""
+        return self.outcome is Outcome.DISPATCH
 
 
-def configured_user_ids(rt: AccountRuntime, entries: tuple[str, ...]) -> frozenset[str]:
-    """Ids of configured entries: numeric entries as they are, names as resolved at start-up."""
-    resolved = _resolved_map(rt, "users")
-    ids = set()
-    for entry in entries:
-        entry = strip_prefix(entry)
-        if is_zalo_id(entry):
-            ids.add(entry)
-        elif name_key(entry) in resolved:
-            ids.add(resolved[name_key(entry)])
-    return frozenset(ids)
+class AccessControl:
+    """The gate, the side-effect-free check, pairing and allowlist edits, over cached lists."""
+
+    def __init__(
+        self,
+        accounts: Accounts,
+        stores: Stores,
+        outbox: Outbox,
+        *,
+        notify_admins: Callable[[str], None],
+        command_prefix: str = "!",
+        admin_ids: frozenset[str] = frozenset(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._accounts = accounts
+        self._stores = stores
+        self._outbox = outbox
+        self._notify_admins = notify_admins
+        self._prefix = command_prefix
+        self._admin_ids = admin_ids  # BOT_ADMINS ids: always admitted to DMs, so they can approve codes
+        self._clock = clock
+        self._lists: dict[str, AccessLists] = {}
+        self._lock = threading.Lock()
+
+    # --- the effective lists ------------------------------------------------------------------
+
+    def lists(self, account: str) -> AccessLists:
+        """The account's effective lists, built on first use after an invalidation."""
+        lists = self._lists.get(account)
+        if lists is not None:
+            return lists
+        with self._lock:  # builds and invalidations do not interleave: no stale list outlives a change
+            lists = self._lists.get(account)
+            if lists is None:
+                rt = self._accounts.get(account)
+                lists = effective.build_access_lists(rt, self._stores.approved, self._stores.group_allow, self._admin_ids)
+                self._lists[account] = lists
+            return lists
+
+    def invalidate(self, account: str | None = None) -> None:
+        """Forget the cached lists of ``account`` (of every account for None)."""
+        with self._lock:
+            if account is None:
+                self._lists.clear()
+            else:
+                self._lists.pop(account, None)
+
+    # --- the gate -----------------------------------------------------------------------------
+
+    def admit(self, account: str, event: InboundEvent) -> Admission:
+        """Decide whether an inbound event may reach Errbot; the pairing challenge is sent here."""
+        rt = self._accounts.get(account)
+        rt.activity.last_inbound_at = self._clock()
+        if event.sender_id in self._accounts.self_ids():
+            return Admission(Outcome.DROP, "own message")
+        lists = self.lists(rt.account_id)
+        if event.is_group:
+            mentioned = self._mentioned(rt, event)
+            decision = decide_group(rt.config, event.thread_id, event.thread_name, event.sender_id,
+                                    mentioned=mentioned, lists=lists)
+            return Admission(decision.outcome, decision.reason, decision.dispatch and mentioned)
+        decision = decide_dm(rt.config, event.sender_id, lists)
+        if decision.outcome is Outcome.CHALLENGE:
+            decision = self._challenge(rt, event, decision)
+        return Admission(decision.outcome, decision.reason, decision.dispatch and self._mentioned(rt, event))
+
+    def check(self, account: str | None, sender_id: str, group_id: str | None = None) -> Decision:
+        """The policy decision for a sender, without side effects (no pairing reply, no request).
+        A mention requirement is not re-checked: this answers who may use the bot, not when."""
+        rt = self._accounts.get(account)
+        lists = self.lists(rt.account_id)
+        if group_id is not None:
+            return decide_group(rt.config, group_id, "", sender_id, mentioned=True, lists=lists)
+        return decide_dm(rt.config, sender_id, lists)
+
+    @staticmethod
+    def _mentioned(rt: AccountRuntime, event: InboundEvent) -> bool:
+        return is_mentioned(event, rt.self_id, rt.self_user.name if rt.self_user else "")
+
+    def _challenge(self, rt: AccountRuntime, event: InboundEvent, decision: Decision) -> Decision:
+        pairing = rt.config.pairing
+        request, created = self._stores.pairing.upsert(
+            rt.account_id, event.sender_id, event.sender_name, self._clock(),
+            ttl=pairing.ttl_seconds, max_pending=pairing.max_pending, scope=pairing.scope,
+        )
+        if request is None:
+            return Decision(Outcome.CHALLENGE, f"{decision.reason}; pending cap reached, no reply")
+        if not created:
+            return Decision(Outcome.CHALLENGE, f"{decision.reason}; code already sent, no reply")
+        reply = render_pairing_reply(pairing, event.sender_id, request.code, event.sender_name, prefix=self._prefix)
+        if reply.strip():  # an empty replyText is the silent mode: record, notify admins, say nothing
+            self._outbox.send_text(rt.account_id, Target(event.sender_id), reply)
+        who = f"{event.sender_name} ({event.sender_id})" if event.sender_name else event.sender_id
+        self._notify_admins(
+            f"Zalo pairing request on account {rt.account_id} from {who}. "
+            f"Approve with: {self._prefix}pair approve {request.code}"
+        )
+        return Decision(Outcome.CHALLENGE, f"{decision.reason}; pairing code sent")
+
+    # --- pairing ------------------------------------------------------------------------------
+
+    def pairing_requests(self, account: str | None = None) -> list[PairingRequest]:
+        if account is not None:
+            self._accounts.get(account)
+        return self._stores.pairing.list(account, self._clock(), self.pairing_ttl(account))
+
+    def pairing_ttl(self, account: str | None = None) -> float:
+        """Seconds a pending pairing request lives, counted from its creation."""
+        return self._accounts.get(account).config.pairing.ttl_seconds
+
+    def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
+        request = self._find_request(code, account)
+        rt = self._accounts.get(request.account)
+        # Grant first, consume the code after: a failed write never loses the request.
+        self._stores.approved.add(ApprovedEntry(request.user_id, request.account, "pairing", self._clock(),
+                                                request.name, approver))
+        self._stores.pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
+        self.invalidate(request.account)
+        log.info("zalouser %s: pairing %s approved for %s by %s", request.account, request.code,
+                 request.user_id, approver or "?")
+        text = render_approved_text(rt.config.pairing, request.user_id, request.name, prefix=self._prefix)
+        if text.strip():
+            self._outbox.send_text(rt.account_id, Target(request.user_id), text)
+        return request
+
+    def deny_pairing(self, code: str, *, account: str | None = None) -> PairingRequest:
+        request = self._find_request(code, account)
+        self._stores.pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
+        return request
+
+    def _find_request(self, code: str, account: str | None) -> PairingRequest:
+        if account is not None:
+            self._accounts.get(account)  # an unknown account is NotFound too
+        request = self._stores.pairing.find(code, account, self._clock(), self.pairing_ttl(account))
+        if request is None:
+            raise NotFound(f"No pending pairing request found for code: {normalize_code(code)}")
+        return request
+
+    def revoke(self, user: str, *, account: str | None = None) -> ApprovedEntry:
+        rt = self._accounts.get(account)
+        entries = self._stores.approved.entries(rt.account_id)
+        text = strip_prefix(user.strip())
+        if is_zalo_id(text):
+            matches = [e for e in entries if e.user_id == text]
+        else:
+            matches = [e for e in entries if e.name.strip().casefold() == text.casefold()]
+        if len(matches) > 1:
+            raise AmbiguousName(user, [(e.user_id, e.name) for e in matches])
+        if not matches:
+            if text in effective.configured_user_ids(rt, rt.config.allow_from):
+                raise PolicyError(f"{text} is in the configuration (allowFrom); remove it there and restart.")
+            raise NotFound(f"{user} is not an approved sender on account {rt.account_id}.")
+        removed = self._stores.approved.remove(rt.account_id, matches[0].user_id)
+        self.invalidate(rt.account_id)
+        return removed or matches[0]
+
+    # --- allowlist ----------------------------------------------------------------------------
+
+    def allowlist(self, account: str | None = None) -> AllowlistView:
+        rt = self._accounts.get(account)
+        return AllowlistView(
+            account=rt.account_id,
+            dm_policy=rt.config.dm_policy,
+            group_policy=rt.config.group_policy,
+            dm=effective.dm_view(rt, self._stores.approved, self._admin_ids),
+            groups=effective.group_view(rt, self._stores.group_allow),
+        )
+
+    def allow_user(self, user: str, *, account: str | None = None, by: str = "") -> ApprovedEntry:
+        rt = self._accounts.get(account)
+        found = self._resolve_user(rt, user)
+        entry = ApprovedEntry(found.user_id, rt.account_id, "chat", self._clock(), _known_name(found), by)
+        if not self._stores.approved.add(entry):
+            raise PolicyError(f"{found.user_id} is already approved on account {rt.account_id}.")
+        self.invalidate(rt.account_id)
+        return entry
+
+    def disallow_user(self, user: str, *, account: str | None = None) -> ApprovedEntry:
+        return self.revoke(user, account=account)
+
+    def allow_group(self, group: str, *, account: str | None = None, by: str = "") -> GroupAllowEntry:
+        rt = self._accounts.get(account)
+        found = rt.find_group(group)
+        entry = GroupAllowEntry(found.group_id, rt.account_id, self._clock(), found.name, by)
+        if not self._stores.group_allow.add(entry):
+            raise PolicyError(f"group {found.group_id} is already allowlisted on account {rt.account_id}.")
+        self.invalidate(rt.account_id)
+        return entry
+
+    def disallow_group(self, group: str, *, account: str | None = None) -> GroupAllowEntry:
+        rt = self._accounts.get(account)
+        found = rt.find_group(group)
+        removed = self._stores.group_allow.remove(rt.account_id, found.group_id)
+        if removed is None:
+            configured = {strip_prefix(k).removeprefix("group:") for k in rt.config.groups}
+            configured |= {gid for _name, gid in rt.groups.resolved}
+            if found.group_id in configured or found.name in configured:
+                raise PolicyError(f"group {found.group_id} is in the configuration (groups); remove it there and restart.")
+            raise NotFound(f"group {found.group_id} was not added from chat on account {rt.account_id}.")
+        self.invalidate(rt.account_id)
+        return removed
+
+    def _resolve_user(self, rt: AccountRuntime, user: str) -> ZaloUser:
+        text = strip_prefix(user.strip())
+        if is_zalo_id(text):
+            return ZaloUser(user_id=text)
+        matches = rt.directory.find_users_exact(text)
+        if len(matches) > 1:
+            raise AmbiguousName(text, [(u.user_id, u.name) for u in matches])
+        if not matches:
+            raise NotFound(f'No friend named "{text}" on account {rt.account_id}; use the Zalo id '
+                           f"(see {self._prefix}directory peers {text}).")
+        return matches[0]
 
 
-def build_access_lists(rt: AccountRuntime, approved: ApprovedStore, group_allow: GroupAllowStore,
-                       admin_ids: frozenset[str] = frozenset()) -> AccessLists:
-    config = rt.config
-    return AccessLists.build(
-        config,
-        resolved_user_ids=configured_user_ids(rt, config.allow_from),
-        approved_ids=approved.ids(rt.account_id) | admin_ids,
-        group_rules=rt.group_rules or None,
-        chat_group_ids=group_allow.ids(rt.account_id),
-        resolved_group_allow_ids=configured_user_ids(rt, config.group_allow_from),
-    )
 
-
-def dm_view(rt: AccountRuntime, approved: ApprovedStore,
-            admin_ids: frozenset[str] = frozenset()) -> tuple[AllowEntryView, ...]:
-    resolved = _resolved_map(rt, "users")
-    rows = [AllowEntryView(uid, "admin") for uid in sorted(admin_ids)]
-    for entry in rt.config.allow_from:
-        rows.append(_config_row(strip_prefix(entry), resolved))
-    for item in approved.entries(rt.account_id):
-        rows.append(AllowEntryView(item.user_id, item.source, item.name))
-    return tuple(rows)
-
-
-def group_view(rt: AccountRuntime, group_allow: GroupAllowStore) -> tuple[AllowEntryView, ...]:
-    resolved = _resolved_map(rt, "groups")
-    rows: list[AllowEntryView] = []
-    for key, rule in rt.config.groups.items():
-        key = strip_prefix(key)
-        key = key.removeprefix("group:") if is_zalo_id(key.removeprefix("group:")) else key
-        row = _config_row(key, resolved)
-        if not (rule.allow):
-            row = AllowEntryView(row.id, row.source + ", disabled", row.name)
-        rows.append(row)
-    for item in group_allow.entries(rt.account_id):
-        rows.append(AllowEntryView(item.group_id, "chat", item.name))
-    return tuple(rows)
-
-
-def _config_row(entry: str, resolved: dict[str, str]) -> AllowEntryView:
-    if entry == "*":
-        return AllowEntryView("*", "wildcard")
-    if is_zalo_id(entry):
-        return AllowEntryView(entry, "config")
-    if name_key(entry) in resolved:
-        return AllowEntryView(resolved[name_key(entry)], "resolved", entry)
-    return AllowEntryView(entry, "unresolved", entry)
+def _known_name(user: ZaloUser) -> str:
+    """The user's name if the directory knew one ("" for an id typed by hand; ``.name`` falls back to the id)."""
+    return user.display_name or user.zalo_name or user.username

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from errbot_zalouser.config import AccountConfig
-from errbot_zalouser.errors import ZcaError
+from errbot_zalouser.errors import NotFound, ZcaError
 from errbot_zalouser.model import ZaloGroup, ZaloUser, is_zalo_id
 from errbot_zalouser.policy.resolve import (
     Resolution,
@@ -15,15 +17,27 @@ from errbot_zalouser.policy.resolve import (
     group_rules_with_ids,
     resolve_groups,
     resolve_users,
+    strip_prefix,
 )
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.transport.client import ZcaClient
-from errbot_zalouser.transport.listener import Listener
+from errbot_zalouser.transport.listener import ListenerStats
 
 log = logging.getLogger(__name__)
 
 _ALL = 1_000_000
 _EMPTY_RESOLUTION = Resolution(ids=(), resolved=(), unresolved=(), ambiguous=())
+
+
+class ListenerHandle(Protocol):
+    """What the service needs of a running listener (``transport.listener.Listener``, or a test fake)."""
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = 5.0) -> None: ...
+
+    @property
+    def stats(self) -> ListenerStats: ...
 
 
 @dataclass
@@ -44,7 +58,7 @@ class AccountRuntime:
     users: Resolution = _EMPTY_RESOLUTION
     groups: Resolution = _EMPTY_RESOLUTION
     group_rules: dict = field(default_factory=dict)
-    listener: Listener | None = None
+    listener: ListenerHandle | None = None
     activity: Activity = field(default_factory=Activity)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -55,6 +69,14 @@ class AccountRuntime:
     @property
     def self_id(self) -> str:
         return self.self_user.user_id if self.self_user else ""
+
+    def find_group(self, group: str) -> ZaloGroup:
+        """A group of this account by id, ``group:<id>`` or exact name (NotFound, AmbiguousName)."""
+        text = strip_prefix(group.strip())
+        bare = text.removeprefix("group:")
+        if is_zalo_id(bare):
+            return ZaloGroup(group_id=bare)
+        return self.directory.resolve_group(text)
 
     def resolve_names(self) -> None:
         """Seed-era start-up resolution of allowFrom names and groups keys, logged."""
@@ -83,3 +105,33 @@ class AccountRuntime:
         for line in format_resolution_log(kind, resolution):
             log.info("zalouser %s %s %s", self.account_id, kind, line)
         return resolution
+
+
+class Accounts:
+    """The configured accounts by id, in configuration order; ``None`` names the default one."""
+
+    def __init__(self, runtimes: Iterable[AccountRuntime], default_account: str) -> None:
+        self._by_id = {rt.account_id: rt for rt in runtimes}
+        self.default_account = default_account
+
+    def get(self, account: str | None) -> AccountRuntime:
+        """The account ``account`` (the default one for None); NotFound for an unknown id."""
+        key = account or self.default_account
+        try:
+            return self._by_id[key]
+        except KeyError:
+            raise NotFound(f"unknown account {key!r}; accounts: {', '.join(self._by_id)}") from None
+
+    def __iter__(self) -> Iterator[AccountRuntime]:
+        return iter(self._by_id.values())
+
+    def ids(self) -> list[str]:
+        return list(self._by_id)
+
+    @property
+    def enabled(self) -> list[AccountRuntime]:
+        return [rt for rt in self._by_id.values() if rt.config.enabled]
+
+    def self_ids(self) -> frozenset[str]:
+        """The bot's own user ids (one per logged-in account): its messages are never dispatched."""
+        return frozenset(rt.self_id for rt in self._by_id.values() if rt.self_id)

@@ -1,0 +1,61 @@
+"""One account's status for ``!zalouser status``: live `zca` checks, listener, queue, warnings."""
+
+from __future__ import annotations
+
+from errbot_zalouser.errors import ZcaError, ZcaNotFound
+from errbot_zalouser.outbound.dispatcher import DispatcherStats
+from errbot_zalouser.service.account import AccountRuntime
+from errbot_zalouser.service.api import AccountStatus, ProbeResult
+
+
+def account_status(rt: AccountRuntime, queue: DispatcherStats, *, zca: str, probe: bool) -> AccountStatus:
+    """``zca`` is the configured executable (named in a not-found warning); ``probe`` runs `me info`."""
+    version, logged_in, warnings = _live_checks(rt, zca)
+    listener = rt.listener.stats if rt.listener else None
+    return AccountStatus(
+        account=rt.account_id,
+        profile=rt.config.profile,
+        enabled=rt.config.enabled,
+        zca_version=version,
+        logged_in=logged_in,
+        listener_state=listener.state.name.lower() if listener else "stopped",
+        restarts=listener.restarts if listener else 0,
+        last_error=rt.activity.last_error or (listener.last_error if listener else "") or "",
+        last_inbound_at=rt.activity.last_inbound_at,
+        last_outbound_at=rt.activity.last_outbound_at,
+        queue_depth=queue.queued,
+        failed_sends=queue.failed,
+        dm_policy=rt.config.dm_policy,
+        group_policy=rt.config.group_policy,
+        warnings=tuple(warnings),
+        probe=_probe(rt) if probe and rt.config.enabled and logged_in else None,
+    )
+
+
+def _live_checks(rt: AccountRuntime, zca: str) -> tuple[str | None, bool | None, list[str]]:
+    warnings: list[str] = []
+    version: str | None = None
+    logged_in: bool | None = None
+    try:
+        version = rt.client.version()
+        logged_in = rt.client.is_authenticated()
+    except ZcaNotFound:
+        warnings.append(f"zca CLI not found ({zca}); install zca-cli or openzca, or set ZALOUSER_ZCA")
+    except ZcaError as exc:
+        warnings.append(f"zca check failed: {exc}")
+    if logged_in is False:
+        warnings.append("Not authenticated (no zca session); run: python -m errbot_zalouser login "
+                        f"--account {rt.account_id}")
+    if rt.config.dm_policy == "open":
+        warnings.append('dmPolicy is "open", allowing any user to message the bot without pairing; '
+                        'set dmPolicy to "pairing" or "allowlist" to restrict access')
+    if "*" in rt.config.allow_from and rt.config.dm_policy in ("pairing", "allowlist"):
+        warnings.append(f'allowFrom contains "*": dmPolicy={rt.config.dm_policy} admits everyone')
+    return version, logged_in, warnings
+
+
+def _probe(rt: AccountRuntime) -> ProbeResult:
+    try:
+        return ProbeResult(ok=True, user=rt.client.me_info())
+    except ZcaError as exc:
+        return ProbeResult(ok=False, error=exc.stderr.strip() or str(exc))
