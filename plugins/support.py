@@ -25,6 +25,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from errbot_zalouser.errors import PolicyError, StoreError, ZcaError
+from errbot_zalouser.service.api import ZalouserApi
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class UsageError(Exception):
 class Call:
     """What a command body receives: the service, parsed arguments and the sender."""
 
-    api: Any
+    api: ZalouserApi
     words: list[str]
     account: str | None
     actor: str
@@ -130,9 +131,10 @@ def is_bot_admin(bot_config: Any, sender: Any) -> bool:
     return any(fnmatchcase(str(attr), str(pattern)) for pattern in admins)
 
 
-def zalouser_api(plugin: Any) -> Any:
+def zalouser_api(plugin: Any) -> ZalouserApi | None:
     """The backend's ZalouserApi, or None on another backend."""
-    return getattr(plugin._bot, "zalouser", None)
+    api: ZalouserApi | None = getattr(plugin._bot, "zalouser", None)
+    return api
 
 
 # --- the command wrapper ------------------------------------------------------------------------
@@ -198,7 +200,7 @@ def _run(plugin: Any, msg: Any, args: str, body: Callable[..., str], spec: _Spec
         return f"{prefix}{_command_words(spec.usage)} failed unexpectedly; see the bot log."
 
 
-def _make_call(api: Any, msg: Any, args: str, spec: _Spec) -> Call:
+def _make_call(api: ZalouserApi, msg: Any, args: str, spec: _Spec) -> Call:
     options = ["account"] + (["limit"] if spec.limit else [])
     words, parsed = parse_args(args, flags=spec.flags, options=options)
     check_arity(words, spec.arity)
@@ -211,7 +213,7 @@ def _make_call(api: Any, msg: Any, args: str, spec: _Spec) -> Call:
     return Call(api, words, account, actor, flags, parse_limit(parsed.get("limit")))
 
 
-def _check_account(api: Any, account: str) -> None:
+def _check_account(api: ZalouserApi, account: str) -> None:
     known = list(api.account_ids())
     if account not in known:
         raise PolicyError(f'Unknown account "{account}". Accounts: {", ".join(known) or "none"}.')

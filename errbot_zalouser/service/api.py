@@ -15,6 +15,7 @@ from errbot_zalouser.model import (
     ApprovedEntry,
     GroupAllowEntry,
     PairingRequest,
+    Target,
     ZaloGroup,
     ZaloUser,
 )
@@ -82,9 +83,17 @@ class AccountStatus:
 
 
 class ZalouserApi(Protocol):
+    """What ``self._bot.zalouser`` offers a plugin (tests/service/test_api.py checks that the
+    service and the plugin tests' fake both implement every method with these signatures)."""
+
     default_account: str
 
     def account_ids(self) -> list[str]: ...
+
+    # sending (queued on the send pool; a Target is a user id, or a group id with is_group=True)
+    def send_text(self, account: str | None, target: Target, text: str) -> int: ...
+    def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None: ...
+    def send_link(self, account: str | None, target: Target, url: str) -> None: ...
 
     # pairing
     def pairing_requests(self, account: str | None = None) -> list[PairingRequest]: ...

@@ -12,6 +12,7 @@ from typing import Any
 from errbot import BotPlugin, cmdfilter
 
 from errbot_zalouser.model import is_zalo_id
+from errbot_zalouser.plugins.support import zalouser_api
 
 
 class ZalouserGate(BotPlugin):
@@ -19,7 +20,7 @@ class ZalouserGate(BotPlugin):
 
     @cmdfilter
     def zalouser_policy(self, msg: Any, cmd: str, args: Any, dry_run: bool) -> tuple:
-        api = getattr(self._bot, "zalouser", None)
+        api = zalouser_api(self)
         sender = _zalo_user_id(msg.frm)
         if api is None or sender is None:  # another backend, or a message not from a Zalo user
             return msg, cmd, args

@@ -14,7 +14,7 @@ from typing import Any
 
 from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
 from errbot_zalouser.policy.access import Decision, Outcome
-from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest, ZaloGroup, ZaloUser, is_zalo_id
+from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest, Target, ZaloGroup, ZaloUser, is_zalo_id
 from errbot_zalouser.service.api import AccountStatus, AllowEntryView, AllowlistView, ProbeResult, SearchResult
 from errbot_zalouser.service.directory import DirectoryCache
 
@@ -99,6 +99,19 @@ class FakeApi:
 
     def account_ids(self) -> list[str]:
         return list(self.accounts)
+
+    def send_text(self, account: str | None, target: Target, text: str) -> int:
+        self._record("send_text", account, target, text)
+        self._account(account)
+        return 1 if text.strip() else 0
+
+    def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
+        self._record("send_url", account, target, url, caption)
+        self._account(account)
+
+    def send_link(self, account: str | None, target: Target, url: str) -> None:
+        self._record("send_link", account, target, url)
+        self._account(account)
 
     def pairing_requests(self, account: str | None = None) -> list[PairingRequest]:
         self._record("pairing_requests", account)
