@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from errbot_zalouser.simulator import commands, process, spec, state, texts
 from errbot_zalouser.simulator.cliparse import CliExit, Parsed
@@ -44,8 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def run(args: list[str], home: Path, call: dict[str, Any]) -> int:
-    """Everything after process set-up; fills ``call`` with the command and profile."""
+def run(args: list[str], home: Path, call: dict[str, Any], out: TextIO | None = None,
+        err: TextIO | None = None) -> int:
+    """Everything after process set-up; fills ``call`` with the command and profile.
+
+    Output goes to ``out``/``err`` (this process's stdout/stderr by default), so tests can run a
+    one-shot command in-process.
+    """
+    out, err = out or sys.stdout, err or sys.stderr
     faults = FaultStore(home)
     snapshot = faults.read()
     process.sleep_until_age(faults.latency_ms(snapshot, os.environ) / 1000.0)
@@ -53,25 +59,24 @@ def run(args: list[str], home: Path, call: dict[str, Any]) -> int:
         parsed = spec.parser().parse(args)
     except CliExit as exc:
         call["command"] = " ".join(exc.words)
-        sys.stdout.write(exc.stdout)
-        sys.stderr.write(exc.stderr)
+        out.write(exc.stdout)
+        err.write(exc.stderr)
         return exc.code
     call["command"] = " ".join(parsed.words)
     name = resolve_profile(parsed)
     call["profile"] = name
     if not state.valid_profile(name):
-        return _fail(texts.INVALID_PROFILE.format(profile=name))
+        return _fail(err, texts.INVALID_PROFILE.format(profile=name))
     trigger = faults.consume(snapshot, name, parsed.words)
     if trigger.hang_s > 0:
         time.sleep(trigger.hang_s)
     if trigger.failure is not None:
-        return _fail(trigger.failure.stderr, trigger.failure.exit_code)
-    ctx = commands.Context(parsed, state.Profile(home, name), faults.knobs(snapshot, name),
-                           sys.stdout, sys.stderr, args)
+        return _fail(err, trigger.failure.stderr, trigger.failure.exit_code)
+    ctx = commands.Context(parsed, state.Profile(home, name), faults.knobs(snapshot, name), out, err, args)
     try:
         return dispatch(ctx)
     except commands.Fail as exc:
-        return _fail(exc.stderr, exc.code)
+        return _fail(err, exc.stderr, exc.code)
 
 
 def dispatch(ctx: commands.Context) -> int:
@@ -102,9 +107,9 @@ def guess_profile(args: list[str]) -> str:
     return os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE
 
 
-def _fail(stderr: str, code: int = 1) -> int:
+def _fail(err: TextIO, stderr: str, code: int = 1) -> int:
     if stderr:
-        sys.stderr.write(stderr if stderr.endswith("\n") else stderr + "\n")
+        err.write(stderr if stderr.endswith("\n") else stderr + "\n")
     return code
 
 
