@@ -94,8 +94,8 @@ class AccessControl:
         with self._lock:  # builds and invalidations do not interleave: no stale list outlives a change
             lists = self._lists.get(account)
             if lists is None:
-                rt = self._accounts.get(account)
-                lists = effective.build_access_lists(rt, self._stores.approved, self._stores.group_allow, self._admin_ids)
+                lists = effective.build_access_lists(self._accounts.get(account), self._stores.approved,
+                                                     self._stores.group_allow, self._admin_ids)
                 self._lists[account] = lists
             return lists
 
@@ -257,7 +257,8 @@ class AccessControl:
             configured = {strip_prefix(k).removeprefix("group:") for k in rt.config.groups}
             configured |= {gid for _name, gid in rt.groups.resolved}
             if found.group_id in configured or found.name in configured:
-                raise PolicyError(f"group {found.group_id} is in the configuration (groups); remove it there and restart.")
+                raise PolicyError(f"group {found.group_id} is in the configuration (groups); "
+                                  "remove it there and restart.")
             raise NotFound(f"group {found.group_id} was not added from chat on account {rt.account_id}.")
         self.invalidate(rt.account_id)
         return removed

@@ -36,7 +36,7 @@ from errbot_zalouser.model import (
 )
 from errbot_zalouser.policy.access import Decision
 from errbot_zalouser.service.access import AccessControl, Admission
-from errbot_zalouser.service.account import Accounts, AccountRuntime, ListenerHandle
+from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.service.outbox import Outbox

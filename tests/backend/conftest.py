@@ -1,6 +1,6 @@
 """The real ZalouserBackend in this process: errbot's plugin manager and Memory storage wired as
 errbot's ``setup_bot`` wires them, the real ZalouserService behind it, and the fake transport of
-``tests/backend/fakes.py`` under the service (no subprocess anywhere).
+``tests/fake_transport.py`` under the service (no subprocess anywhere).
 
 ``serve_once`` runs on a thread, as errbot's main loop would run it; the test feeds listen-event
 dicts through the fake listener and reads what reached the ``BackendRecorder`` plugin and what
@@ -28,7 +28,7 @@ from errbot_zalouser.backend.backend import ZalouserBackend
 from errbot_zalouser.service.service import ZalouserService
 from errbot_zalouser.simulator import seed
 from errbot_zalouser.simulator.control import SimControl
-from tests.backend.fakes import FakeListener, InProcessZca, listener_factory
+from tests.fake_transport import FakeListener, InProcessZca, listener_factory
 
 RECORDER_DIR = str(Path(__file__).resolve().parent / "plugins")
 ADMIN = "2947718306652210431"  # Nguyễn Văn An, a friend of the simulated account

@@ -2,9 +2,9 @@
 -> an errbot Message -> the plugins, and a command's reply back out through `zca msg send`.
 
 The end-to-end tests (tests/e2e) run a real `errbot` process on zca-sim; these run the same
-backend, service and errbot plugin manager in-process on the fake transport of fakes.py, so each
-step of the path can be looked at. Events come from zca-sim's own builders (the `listen -r`
-format); every wait is bounded.
+backend, service and errbot plugin manager in-process on the fake transport of
+tests/fake_transport.py, so each step of the path can be looked at. Events come from zca-sim's
+own builders (the `listen -r` format); every wait is bounded.
 """
 
 from __future__ import annotations

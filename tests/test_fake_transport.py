@@ -7,7 +7,7 @@ import re
 import pytest
 
 from errbot_zalouser.transport.runner import CliRunner
-from tests.backend.fakes import InProcessZca, listener_factory
+from tests.fake_transport import InProcessZca, listener_factory
 
 P = ["--profile", "default"]
 _MESSAGE_ID = re.compile(r"\d{6,}")

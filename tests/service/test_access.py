@@ -1,0 +1,120 @@
+"""AccessControl's cache of effective lists: built once, dropped by invalidate() and by every
+edit made through it, and never stale once invalidate() has returned."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from errbot_zalouser.config import parse_channel_block
+from errbot_zalouser.model import ApprovedEntry, InboundEvent
+from errbot_zalouser.policy.access import Outcome
+from errbot_zalouser.service.service import ZalouserService
+from errbot_zalouser.stores.base import Stores
+from errbot_zalouser.stores.memory import MemoryApprovedStore, MemoryGroupAllowStore, MemoryPairingStore
+from tests.fake_transport import InProcessZca
+
+FRIEND = "6634210987765540123"
+NEWCOMER = "3318205567419902764"
+
+
+class CountingApprovedStore(MemoryApprovedStore):
+    """Counts reads of the approved ids (one per build of an account's lists); ``read_seconds``
+    makes each read take that long after taking its snapshot, as a file read would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+        self.read_seconds = 0.0
+
+    def ids(self, account: str) -> frozenset[str]:
+        self.reads += 1
+        found = super().ids(account)
+        if self.read_seconds:
+            time.sleep(self.read_seconds)
+        return found
+
+
+def dm(sender: str) -> InboundEvent:
+    return InboundEvent(thread_id=sender, sender_id=sender, content="hi", is_group=False)
+
+
+@pytest.fixture
+def approved() -> CountingApprovedStore:
+    return CountingApprovedStore()
+
+
+@pytest.fixture
+def service(tmp_path: Path, sim, approved) -> ZalouserService:
+    block = {"dmPolicy": "allowlist", "allowFrom": [FRIEND], "accounts": {"default": {}, "work": {"profile": "work"}}}
+    stores = Stores(pairing=MemoryPairingStore(), approved=approved, group_allow=MemoryGroupAllowStore())
+    return ZalouserService(parse_channel_block(block, zca="zca", env={}), tmp_path, runner=InProcessZca(sim.home),
+                           stores=stores)
+
+
+def outcome(service: ZalouserService, sender: str, account: str = "default") -> Outcome:
+    return service.admit(account, dm(sender)).outcome
+
+
+def test_lists_are_built_once_per_account(service, approved):
+    assert [outcome(service, FRIEND) for _ in range(3)] == [Outcome.DISPATCH] * 3
+    assert outcome(service, NEWCOMER) is Outcome.DROP
+    assert approved.reads == 1
+    outcome(service, FRIEND, "work")
+    assert approved.reads == 2
+
+
+def test_an_edit_made_through_access_control_applies_at_once(service, approved):
+    assert outcome(service, NEWCOMER) is Outcome.DROP
+    service.allow_user(NEWCOMER)
+    assert outcome(service, NEWCOMER) is Outcome.DISPATCH
+    service.revoke(NEWCOMER)
+    assert outcome(service, NEWCOMER) is Outcome.DROP
+    assert approved.reads == 3
+
+
+def test_a_store_change_made_elsewhere_applies_after_invalidate(service, approved):
+    for account in ("default", "work"):
+        assert outcome(service, NEWCOMER, account) is Outcome.DROP
+        approved.add(ApprovedEntry(NEWCOMER, account, "import", 0.0))
+    assert outcome(service, NEWCOMER) is Outcome.DROP  # the cached lists do not know yet
+
+    service.access.invalidate("work")
+    assert outcome(service, NEWCOMER, "work") is Outcome.DISPATCH
+    assert outcome(service, NEWCOMER) is Outcome.DROP
+    service.access.invalidate()
+    assert outcome(service, NEWCOMER) is Outcome.DISPATCH
+
+
+def test_no_stale_list_survives_an_invalidation_under_concurrent_gates(service, approved):
+    """Gates keep deciding while something else keeps invalidating (as a store-file watcher
+    would), so builds run all the time; a build that read the store before a change must not
+    land in the cache after the change's invalidate() returned."""
+    approved.read_seconds = 0.0005
+    stop = threading.Event()
+
+    def gate() -> None:
+        while not stop.is_set():
+            outcome(service, NEWCOMER)
+
+    def watcher() -> None:
+        while not stop.wait(0.001):
+            service.access.invalidate("default")
+
+    threads = [threading.Thread(target=gate), threading.Thread(target=gate), threading.Thread(target=watcher)]
+    for thread in threads:
+        thread.start()
+    try:
+        for round_ in range(40):
+            user = str(1_000_000 + round_)
+            approved.add(ApprovedEntry(user, "default", "import", 0.0))
+            service.access.invalidate("default")
+            time.sleep(0.001)  # room for a build begun before the change to land, if it could
+            assert [outcome(service, user) for _ in range(5)] == [Outcome.DISPATCH] * 5, round_
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
