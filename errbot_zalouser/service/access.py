@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from errbot_zalouser.config import render_approved_text, render_pairing_reply
 from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
@@ -33,7 +33,13 @@ from errbot_zalouser.model import (
     ZaloUser,
     is_zalo_id,
 )
-from errbot_zalouser.policy.access import AccessLists, Decision, Outcome, decide_dm, decide_group
+from errbot_zalouser.policy.access import (
+    AccessLists,
+    Decision,
+    Outcome,
+    decide_dm,
+    decide_group,
+)
 from errbot_zalouser.policy.mention import is_mentioned
 from errbot_zalouser.policy.pairing import normalize_code
 from errbot_zalouser.policy.resolve import strip_prefix
@@ -46,9 +52,9 @@ from errbot_zalouser.stores.base import Stores
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Admission:
-    """The gate's answer for one inbound event, in the terms the backend acts on."""
+class Admission(NamedTuple):
+    """The gate's answer for one inbound event, in the terms the backend acts on (a tuple: one
+    is made per inbound message, and a tuple is the cheapest immutable value to build)."""
 
     outcome: Outcome
     reason: str  # short, for the drop log
