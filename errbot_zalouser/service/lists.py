@@ -1,4 +1,6 @@
-"""Builds the effective allowlists of an account from config, start-up resolution and stores."""
+"""The effective allowlists of an account, from config, start-up resolution and the stores:
+``build_access_lists`` for the gate (AccessControl caches the result) and the rows of
+``!allowlist`` (``dm_view``, ``group_view``)."""
 
 from __future__ import annotations
 
