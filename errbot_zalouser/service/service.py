@@ -13,12 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from errbot_zalouser.config import (
-    AccountConfig,
-    Settings,
-    render_approved_text,
-    render_pairing_reply,
-)
+from errbot_zalouser import ids
 from errbot_zalouser.errors import (
     AmbiguousName,
     NotFound,
@@ -36,7 +31,6 @@ from errbot_zalouser.model import (
     Target,
     ZaloGroup,
     ZaloUser,
-    is_zalo_id,
 )
 from errbot_zalouser.outbound.chunking import transmissible
 from errbot_zalouser.outbound.compose import client_sender, reply_items
@@ -50,8 +44,7 @@ from errbot_zalouser.policy.access import (
     decide_dm,
     decide_group,
 )
-from errbot_zalouser.policy.pairing import normalize_code
-from errbot_zalouser.policy.resolve import strip_prefix
+from errbot_zalouser.policy.pairing import normalize_code, render_approved_text, render_pairing_reply
 from errbot_zalouser.service import access
 from errbot_zalouser.service.account import AccountRuntime
 from errbot_zalouser.service.api import (
@@ -61,6 +54,8 @@ from errbot_zalouser.service.api import (
     SearchResult,
 )
 from errbot_zalouser.service.directory import DirectoryCache
+from errbot_zalouser.service.pairing import PairingBook
+from errbot_zalouser.settings import AccountConfig, DmPolicy, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
 from errbot_zalouser.transport.client import ZcaClient
@@ -98,6 +93,7 @@ class ZalouserService:
         self._runner = runner or CliRunner(settings.zca)
         self._data_dir = Path(data_dir) / "zalouser"
         self._stores = stores or open_stores(Path(data_dir))
+        self._pairing = PairingBook(self._stores.pairing)
         self._notify_admins = notify_admins or (lambda text: log.warning("admin notice: %s", text))
         self._prefix = command_prefix
         self._admin_ids = admin_ids  # BOT_ADMINS ids: always admitted to DMs, so they can approve codes
@@ -256,7 +252,7 @@ class ZalouserService:
 
     def _challenge(self, rt: AccountRuntime, event: InboundEvent, decision: Decision) -> Decision:
         pairing = rt.config.pairing
-        request, created = self._stores.pairing.upsert(
+        request, created = self._pairing.upsert(
             rt.account_id, event.sender_id, event.sender_name, self._clock(),
             ttl=pairing.ttl_seconds, max_pending=pairing.max_pending, scope=pairing.scope,
         )
@@ -326,7 +322,7 @@ class ZalouserService:
     def pairing_requests(self, account: str | None = None) -> list[PairingRequest]:
         if account is not None:
             self._account(account)
-        return self._stores.pairing.list(account, self._clock(), self.pairing_ttl(account))
+        return self._pairing.list(account, self._clock(), self.pairing_ttl(account))
 
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
         request = self._find_request(code, account)
@@ -334,7 +330,7 @@ class ZalouserService:
         # Grant first, consume the code after: a failed write never loses the request.
         self._stores.approved.add(ApprovedEntry(request.user_id, request.account, "pairing", self._clock(),
                                                 request.name, approver))
-        self._stores.pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
+        self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
         self._refresh_access(request.account)
         log.info("zalouser %s: pairing %s approved for %s by %s", request.account, request.code,
                  request.user_id, approver or "?")
@@ -345,13 +341,13 @@ class ZalouserService:
 
     def deny_pairing(self, code: str, *, account: str | None = None) -> PairingRequest:
         request = self._find_request(code, account)
-        self._stores.pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
+        self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
         return request
 
     def _find_request(self, code: str, account: str | None) -> PairingRequest:
         if account is not None:
             self._account(account)  # an unknown account is NotFound too
-        request = self._stores.pairing.find(code, account, self._clock(), self.pairing_ttl(account))
+        request = self._pairing.find(code, account, self._clock(), self.pairing_ttl(account))
         if request is None:
             raise NotFound(f"No pending pairing request found for code: {normalize_code(code)}")
         return request
@@ -363,11 +359,12 @@ class ZalouserService:
     def revoke(self, user: str, *, account: str | None = None) -> ApprovedEntry:
         rt = self._account(account)
         entries = self._stores.approved.entries(rt.account_id)
-        text = strip_prefix(user.strip())
-        if is_zalo_id(text):
-            matches = [e for e in entries if e.user_id == text]
+        user_id = ids.user_id(user)
+        text = user_id or ids.strip_scheme(user)
+        if user_id:
+            matches = [e for e in entries if e.user_id == user_id]
         else:
-            matches = [e for e in entries if e.name.strip().casefold() == text.casefold()]
+            matches = [e for e in entries if ids.name_key(e.name) == ids.name_key(text)]
         if len(matches) > 1:
             raise AmbiguousName(user, [(e.user_id, e.name) for e in matches])
         if not matches:
@@ -416,18 +413,19 @@ class ZalouserService:
         found = self._resolve_group(rt, group)
         removed = self._stores.group_allow.remove(rt.account_id, found.group_id)
         if removed is None:
-            configured = {strip_prefix(k).removeprefix("group:") for k in rt.config.groups}
+            configured = {ids.group_id(k) or ids.name_key(ids.strip_scheme(k)) for k in rt.config.groups}
             configured |= {gid for _name, gid in rt.groups.resolved}
-            if found.group_id in configured or found.name in configured:
+            if found.group_id in configured or ids.name_key(found.name) in configured:
                 raise PolicyError(f"group {found.group_id} is in the configuration (groups); remove it there and restart.")
             raise NotFound(f"group {found.group_id} was not added from chat on account {rt.account_id}.")
         self._refresh_access(rt.account_id)
         return removed
 
     def _resolve_user(self, rt: AccountRuntime, user: str) -> ZaloUser:
-        text = strip_prefix(user.strip())
-        if is_zalo_id(text):
-            return ZaloUser(user_id=text)
+        user_id = ids.user_id(user)
+        if user_id:
+            return ZaloUser(user_id=user_id)
+        text = ids.strip_scheme(user)
         matches = rt.directory.find_users_exact(text)
         if len(matches) > 1:
             raise AmbiguousName(text, [(u.user_id, u.name) for u in matches])
@@ -437,11 +435,10 @@ class ZalouserService:
         return matches[0]
 
     def _resolve_group(self, rt: AccountRuntime, group: str) -> ZaloGroup:
-        text = strip_prefix(group.strip())
-        bare = text.removeprefix("group:")
-        if is_zalo_id(bare):
-            return ZaloGroup(group_id=bare)
-        return rt.directory.resolve_group(text)
+        group_id = ids.group_id(group)
+        if group_id:
+            return ZaloGroup(group_id=group_id)
+        return rt.directory.resolve_group(ids.strip_scheme(group))
 
     # --- ZalouserApi: directory ---------------------------------------------------------------
 
@@ -504,10 +501,10 @@ class ZalouserService:
         if logged_in is False:
             warnings.append("Not authenticated (no zca session); run: python -m errbot_zalouser login "
                             f"--account {rt.account_id}")
-        if rt.config.dm_policy == "open":
+        if rt.config.dm_policy == DmPolicy.OPEN:
             warnings.append('dmPolicy is "open", allowing any user to message the bot without pairing; '
                             'set dmPolicy to "pairing" or "allowlist" to restrict access')
-        if "*" in rt.config.allow_from and rt.config.dm_policy in ("pairing", "allowlist"):
+        if "*" in rt.config.allow_from and rt.config.dm_policy in (DmPolicy.PAIRING, DmPolicy.ALLOWLIST):
             warnings.append(f'allowFrom contains "*": dmPolicy={rt.config.dm_policy} admits everyone')
         return version, logged_in, warnings
 
@@ -531,12 +528,14 @@ class ZalouserService:
         return self._resolve_group(self._account(account), group)
 
     def group_exists(self, group_id: str, account: str | None = None) -> bool:
+        """True when the account is a member of the group (its group list, cached, has the id).
+        A failing `zca` raises its ZcaError: "cannot tell" is not "no"."""
         rt = self._account(account)
         try:
-            rt.directory.resolve_group(group_id)
-            return True
-        except (NotFound, ZcaError):
+            rt.directory.resolve_group(group_id, strict=True)
+        except NotFound:
             return False
+        return True
 
     def list_groups(self, account: str | None = None) -> list[ZaloGroup]:
         return list(self._account(account).directory.groups("", 10_000).rows)
