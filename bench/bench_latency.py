@@ -41,8 +41,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from errbot_zalouser.config import OutboundSettings
-
 from bench.common import (
     UNBOUND_OUTBOUND,
     ZCA_SIM,
@@ -59,6 +57,7 @@ from bench.common import (
     workdir,
     write_config,
 )
+from errbot_zalouser.settings import OutboundSettings
 
 RATE = 50.0
 EVENTS = 300

@@ -28,11 +28,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from errbot_zalouser.config import OutboundSettings, load_settings
-from errbot_zalouser.model import Target
-from errbot_zalouser.service.service import ZalouserService
-from errbot_zalouser.simulator import seed
-
 from bench.common import (
     children_cpu_seconds,
     load_average,
@@ -45,6 +40,11 @@ from bench.common import (
     target,
     workdir,
 )
+from errbot_zalouser.config import load_settings
+from errbot_zalouser.model import Target
+from errbot_zalouser.service.service import ZalouserService
+from errbot_zalouser.settings import OutboundSettings
+from errbot_zalouser.simulator import seed
 
 LATENCY_MS = 150
 CONVERSATIONS = 8

@@ -69,8 +69,8 @@ def _load(config_path: str) -> tuple[Any, bool]:
         zca = os.environ.get("ZALOUSER_ZCA", "zca")
         return SimpleNamespace(ZALOUSER_ZCA=zca, BOT_DATA_DIR=str(Path("data").resolve())), False
     spec = importlib.util.spec_from_file_location("errbot_config", path)
+    assert spec is not None and spec.loader is not None  # a path always gives a loader
     module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
     spec.loader.exec_module(module)
     return module, True
 
@@ -138,8 +138,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _import_openclaw(args: argparse.Namespace) -> int:
+    from errbot_zalouser.service.migrate import import_openclaw
     from errbot_zalouser.stores.jsonfile import open_stores
-    from errbot_zalouser.stores.migrate import import_openclaw
 
     config, found = _load(args.config)
     settings, account = _account(config, args.account)

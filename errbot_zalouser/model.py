@@ -1,24 +1,24 @@
 """Immutable values for what `zca` reports: users, groups, inbound events.
 
-Ids are Zalo's numeric strings and are the only identity; display names are
-decoration. Every model keeps the raw JSON object it came from (``raw``), so
+Ids are Zalo's numeric strings (see ``errbot_zalouser.ids``) and are the only identity; display
+names are decoration. Every model keeps the raw JSON object it came from (``raw``), so
 fields that newer `zca` editions add are never lost.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NewType
+from typing import Any
 
-ZaloUserId = NewType("ZaloUserId", str)
-ZaloGroupId = NewType("ZaloGroupId", str)
+from errbot_zalouser import ids
+
+MEDIA_KINDS = ("image", "video", "voice")
+"""The `zca msg <kind>` commands that send a media URL."""
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-_ID_RE = re.compile(r"^[0-9]{1,32}$")
 
 
 class BadEvent(ValueError):
@@ -29,10 +29,6 @@ def frozen_mapping(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     """A read-only view. A plain dict is taken over as it is (callers pass freshly decoded JSON),
     which keeps a 10,000-contact directory from holding every row twice."""
     return MappingProxyType(obj if type(obj) is dict else dict(obj))
-
-
-def is_zalo_id(text: str) -> bool:
-    return bool(_ID_RE.match(text))
 
 
 def _text(value: Any) -> str:
@@ -54,7 +50,7 @@ class Target:
 
     @property
     def key(self) -> str:
-        return f"{'group' if self.is_group else 'user'}:{self.thread_id}"
+        return f"{ids.GROUP if self.is_group else ids.USER}{self.thread_id}"
 
 
 @dataclass(frozen=True)

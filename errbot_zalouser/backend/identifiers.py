@@ -6,26 +6,24 @@ Text forms (``str()`` of each round-trips through :func:`parse_identifier`):
     zalouser:group:<gid>            a group room
     zalouser:group:<gid>/<uid>      a member of a group (``aclattr`` is the member's ``zalouser:<uid>``)
 
-``zlu:`` is accepted as an input alias of ``zalouser:``, and a bare numeric id means a person.
-Equality and hashing use ids only. The display name and the account the identifier was seen on
-are decoration: they never take part in identity or authority, and identifiers do no I/O.
+Input follows the one id grammar of ``errbot_zalouser.ids`` (``zlu:`` as an alias of
+``zalouser:``, a bare id means a person). Equality and hashing use ids only. The display name and
+the account the identifier was seen on are decoration: they never take part in identity or
+authority. Building, comparing and hashing identifiers does no I/O; the Room API (``exists``,
+``joined``, ``occupants``, ``join``) asks the backend, which may run `zca`.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from errbot.backends.base import Person, Room, RoomOccupant
+from errbot.backends.base import Person, Room, RoomDoesNotExistError, RoomError, RoomOccupant
 
-PREFIX = "zalouser:"
-GROUP_PREFIX = "zalouser:group:"
+from errbot_zalouser import ids
+from errbot_zalouser.errors import ZcaError
 
-_ID = r"[0-9]{1,32}"
-_GRAMMAR = re.compile(
-    rf"^(?:(?:zalouser|zlu):)?(?:(?P<group>group:(?P<gid>{_ID})(?:/(?P<member>{_ID}))?)|(?P<uid>{_ID}))$",
-    re.IGNORECASE,
-)
+PREFIX = ids.SCHEME
+GROUP_PREFIX = ids.SCHEME + ids.GROUP
 
 
 class ZaloPerson(Person):
@@ -113,6 +111,7 @@ class ZaloRoom(Room):
     # Room API: a personal account can only talk in groups it is already a member of.
     @property
     def exists(self) -> bool:
+        """True when the account is a member of the group; raises ZcaError when `zca` cannot tell."""
         return self._backend is not None and self._backend.group_exists(self._group_id)
 
     @property
@@ -130,24 +129,31 @@ class ZaloRoom(Room):
         return [ZaloOccupant(u.user_id, self, u.name) for u in self._backend.group_members(self._group_id)]
 
     def join(self, username: str | None = None, password: str | None = None) -> None:
-        if not self.exists:
-            raise RoomError(f"{self} is not a group of this Zalo account; add the account to it from the Zalo app")
+        """Nothing to do for a group the account is in; RoomDoesNotExistError for any other."""
+        try:
+            member = self.exists
+        except ZcaError as exc:
+            raise ZaloRoomError(f"cannot tell whether {self} is a group of this Zalo account: {exc}") from exc
+        if not member:
+            raise RoomDoesNotExistError(
+                f"{self} is not a group of this Zalo account; add the account to it from the Zalo app")
 
     def leave(self, reason: str | None = None) -> None:
-        raise RoomError("leaving a Zalo group from the bot is not supported")
+        raise ZaloRoomError("leaving a Zalo group from the bot is not supported")
 
     def create(self) -> None:
-        raise RoomError("creating Zalo groups from the bot is not supported")
+        raise ZaloRoomError("creating Zalo groups from the bot is not supported")
 
     def destroy(self) -> None:
-        raise RoomError("deleting Zalo groups from the bot is not supported")
+        raise ZaloRoomError("deleting Zalo groups from the bot is not supported")
 
     def invite(self, *args: Any) -> None:
-        raise RoomError("inviting to Zalo groups from the bot is not supported")
+        raise ZaloRoomError("inviting to Zalo groups from the bot is not supported")
 
 
-class RoomError(Exception):
-    """A Room operation that a personal Zalo account cannot do through zca."""
+class ZaloRoomError(RoomError):
+    """A Room operation a personal Zalo account cannot do through zca (errbot's RoomError, so a
+    plugin's ``except RoomError`` catches it)."""
 
 
 class ZaloOccupant(ZaloPerson, RoomOccupant):
@@ -178,15 +184,13 @@ class ZaloOccupant(ZaloPerson, RoomOccupant):
 
 def parse_identifier(text: str, *, backend: Any = None) -> ZaloPerson | ZaloRoom | ZaloOccupant:
     """Parse the text forms listed in the module docstring; raise ValueError on anything else."""
-    match = _GRAMMAR.match(text.strip()) if isinstance(text, str) else None
-    if not match:
+    ref = ids.parse(text) if isinstance(text, str) else None
+    if ref is None:
         raise ValueError(
             f"not a Zalouser identifier: {text!r} "
             "(expected zalouser:<user id>, zalouser:group:<group id> or zalouser:group:<group id>/<user id>)"
         )
-    if match["uid"]:
-        return ZaloPerson(match["uid"])
-    room = ZaloRoom(match["gid"], backend=backend)
-    if match["member"]:
-        return ZaloOccupant(match["member"], room)
-    return room
+    if not ref.group_id:
+        return ZaloPerson(ref.user_id)
+    room = ZaloRoom(ref.group_id, backend=backend)
+    return ZaloOccupant(ref.user_id, room) if ref.user_id else room

@@ -8,13 +8,12 @@ from __future__ import annotations
 from errbot_zalouser.outbound.chunking import chunk_text, media_kind
 from errbot_zalouser.outbound.compose import MessageClient, client_sender, reply_items
 from errbot_zalouser.outbound.dispatcher import DispatcherStats, OutboundDispatcher
-from errbot_zalouser.outbound.item import KINDS, MEDIA_KINDS, OutboundItem
+from errbot_zalouser.outbound.item import KINDS, OutboundItem
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.outbound.ratelimit import TokenBucket
 
 __all__ = [
     "KINDS",
-    "MEDIA_KINDS",
     "DispatcherStats",
     "Journal",
     "MessageClient",

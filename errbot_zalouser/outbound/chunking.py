@@ -16,9 +16,11 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from errbot_zalouser.settings import ChunkMode
+
 DEFAULT_LIMIT = 2000
 MIN_LIMIT = 20
-MODES = ("length", "newline")
+MODES = tuple(mode.value for mode in ChunkMode)
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm")
 VOICE_EXTENSIONS = (".mp3", ".wav", ".ogg", ".m4a")

@@ -4,7 +4,7 @@ Each conversation (account + target) is a FIFO: its items go out one at a time, 
 order. Conversations are served round-robin by a fixed pool of worker threads, so a slow `zca`
 call in one chat never delays another beyond the pool size. Before every attempt the account's
 token bucket is taken. A failure whose exception is a ``ZalouserError`` with ``retryable = True``
-is retried with capped exponential backoff and jitter while the conversation waits; any other
+is retried with capped exponential backoff (``errbot_zalouser.backoff``) while the conversation waits; any other
 failure, or the last attempt, is logged at ERROR (with the tool's stderr), counted, reported to
 ``on_failed`` and marked done, and the conversation moves on.
 
@@ -22,7 +22,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
+from errbot_zalouser.backoff import backoff_delay
 from errbot_zalouser.errors import StoreError, ZalouserError
 from errbot_zalouser.model import SendResult
 from errbot_zalouser.outbound.item import OutboundItem
@@ -255,7 +257,7 @@ class OutboundDispatcher:
         self._stats[account] = replace(current, **{k: getattr(current, k) + d for k, d in deltas.items()})
         self._total = replace(self._total, **{k: getattr(self._total, k) + d for k, d in deltas.items()})
 
-    def _note(self, account: str, **fields: object) -> None:
+    def _note(self, account: str, **fields: Any) -> None:
         """Set ``last_*`` fields for the account and the totals."""
         self._stats[account] = replace(self._stats.get(account, DispatcherStats()), **fields)
         self._total = replace(self._total, **fields)
@@ -370,9 +372,8 @@ class OutboundDispatcher:
         return self._pause(delay)
 
     def _retry_delay(self, attempt: int) -> float:
-        """retry_base * 2^(attempt-1), capped at retry_max, then jittered down by up to half."""
-        ceiling = min(self._retry_base * 2 ** (attempt - 1), self._retry_max)
-        return ceiling / 2 + self._random.uniform(0, ceiling / 2)
+        """The wait after failed attempt ``attempt`` (1 for the first): see errbot_zalouser.backoff."""
+        return backoff_delay(attempt - 1, self._retry_base, self._retry_max, self._random.random)
 
     def _take_token(self, account: str) -> bool:
         bucket = self._bucket(account)

@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from errbot_zalouser.model import Target
+from errbot_zalouser.model import MEDIA_KINDS, Target
 
-KINDS = ("text", "image", "video", "voice", "link")
-MEDIA_KINDS = ("image", "video", "voice")
+KINDS = ("text", *MEDIA_KINDS, "link")
 
 
 def _new_id() -> str:

@@ -8,29 +8,29 @@ The file is JSON Lines, one record per line::
 Every append is written with one ``write`` and made durable with ``fsync`` before the call
 returns, so an item whose ``add`` returned is never lost. A crash can leave a torn last line
 (no newline); it is ignored and cut off on the next open. Any other unreadable line means the
-file is corrupt: it is moved aside (``<name>.corrupt-<time>``), an error is logged, and a fresh
-journal is started. ``compact`` rewrites the file atomically (temp file, fsync, ``os.replace``).
+file is corrupt: it is set aside (``<name>.corrupt-<UTC time>``), an error is logged, and a fresh
+journal is started. ``compact`` rewrites the file atomically. Setting aside, rewriting and the
+clean-up of temporary files follow ``errbot_zalouser.durable``'s rules, as the stores do.
 Files are created with mode 0600.
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from errbot_zalouser import durable
 from errbot_zalouser.errors import StoreError
 from errbot_zalouser.outbound.item import OutboundItem
 
 log = logging.getLogger(__name__)
 
-_FILE_MODE = 0o600
+_FILE_MODE = durable.FILE_MODE
 
 
 class CorruptJournal(ValueError):
@@ -116,12 +116,12 @@ class Journal:
     def _open(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._remove_stale_temps()
+            durable.remove_stale_temps(self.path)
             self._load()
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _FILE_MODE)
             os.fchmod(self._fd, _FILE_MODE)
             self._size = os.fstat(self._fd).st_size
-            _fsync_dir(self.path.parent)
+            durable.fsync_dir(self.path.parent)
         except OSError as exc:
             raise StoreError(f"cannot open outbound journal {self.path}: {exc}") from exc
         if self._records > len(self._pending):
@@ -177,13 +177,7 @@ class Journal:
             log.warning("outbound journal %s: line %d has unknown op %r; skipped", self.path, number, op)
 
     def _move_aside(self, reason: str) -> None:
-        base = f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
-        aside = self.path.with_name(base)
-        counter = 1
-        while aside.exists():
-            counter += 1
-            aside = self.path.with_name(f"{base}-{counter}")
-        os.replace(self.path, aside)
+        aside = durable.set_aside(self.path)
         log.error(
             "outbound journal %s is corrupt (%s): moved it to %s and started a fresh one; "
             "replies queued in it will NOT be sent (inspect the moved file)",
@@ -193,13 +187,6 @@ class Journal:
         )
         self._pending.clear()
         self._records = 0
-
-    def _remove_stale_temps(self) -> None:
-        for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.tmp-*"):
-            try:
-                stale.unlink()
-            except OSError:
-                log.warning("outbound journal: cannot remove stale temp file %s", stale)
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -221,22 +208,12 @@ class Journal:
             log.error("outbound journal %s: cannot undo a partial write", self.path)
 
     def _compact(self) -> None:
-        temp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
         data = b"".join(_encode({"op": "queued", "item": item.to_json()}) for item in self._pending.values())
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _FILE_MODE)
-            try:
-                os.fchmod(fd, _FILE_MODE)
-                _write_all(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, self.path)
-            _fsync_dir(self.path.parent)
+            durable.write_atomic(self.path, data, mode=_FILE_MODE)
             new_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND, _FILE_MODE)
-        except OSError as exc:
-            temp.unlink(missing_ok=True)
-            raise StoreError(f"cannot compact outbound journal {self.path}: {exc}") from exc
+        except (OSError, StoreError) as exc:
+            raise StoreError(f"cannot compact the outbound journal: {exc}") from exc  # exc names the file
         if self._fd is not None:
             os.close(self._fd)
         self._fd = new_fd
@@ -263,17 +240,3 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a create or rename in ``directory`` durable (best effort where unsupported)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -1,6 +1,6 @@
 """Who may reach the bot: pure decisions for DMs and group messages.
 
-Seed-era OpenClaw semantics (see docs and openclaw-semantics.md §2, §4, §12), with the later
+Seed-era OpenClaw semantics (the dmPolicy and groupPolicy gates and their order), with the later
 hardening available as account options (``requireMention``, ``groupAllowFrom``, and
 ``dangerouslyAllowNameMatching: false`` for id-only group matching). Functions here do no
 I/O and read no clock; each returns a :class:`Decision` whose ``reason`` is a short string
@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from errbot_zalouser.config import AccountConfig, GroupRule
-from errbot_zalouser.policy.resolve import is_numeric_id, strip_prefix
+from errbot_zalouser import ids
+from errbot_zalouser.settings import AccountConfig, DmPolicy, GroupPolicy, GroupRule
 
 
 class Outcome(enum.Enum):
@@ -90,7 +90,8 @@ class AccessLists:
 
 
 def _ids(entries: Iterable[str]) -> frozenset[str]:
-    return frozenset(e for e in (strip_prefix(x) for x in entries) if is_numeric_id(e))
+    """The user ids among configured entries (names count only through their resolution)."""
+    return frozenset(uid for uid in map(ids.user_id, entries) if uid)
 
 
 # --- DMs ---------------------------------------------------------------------------------------
@@ -105,15 +106,15 @@ def decide_dm(account: AccountConfig, sender_id: str, lists: AccessLists) -> Dec
         return Decision(Outcome.DROP, f"account {account.account_id} is disabled")
     if not sender:
         return Decision(Outcome.DROP, "DM without a sender id")
-    if policy == "disabled":
+    if policy == DmPolicy.DISABLED:
         return Decision(Outcome.DROP, f"DM from {sender} blocked (dmPolicy=disabled)")
-    if policy == "open":
+    if policy == DmPolicy.OPEN:
         return Decision(Outcome.DISPATCH, f"DM from {sender} allowed (dmPolicy=open)")
     if lists.dm_wildcard:
         return Decision(Outcome.DISPATCH, f'DM from {sender} allowed by "*" in allowFrom (dmPolicy={policy})')
     if sender in lists.dm_ids:
         return Decision(Outcome.DISPATCH, f"DM from {sender} allowlisted (dmPolicy={policy})")
-    if policy == "pairing":
+    if policy == DmPolicy.PAIRING:
         return Decision(Outcome.CHALLENGE, f"DM from unknown sender {sender} (dmPolicy=pairing)")
     # "allowlist", and any value config validation would have refused: fail closed.
     return Decision(Outcome.DROP, f"DM from {sender} not allowlisted (dmPolicy={policy})")
@@ -130,7 +131,7 @@ def group_slug(name: str) -> str:
 
 def group_candidates(group_id: str, group_name: str, *, name_matching: bool = True) -> tuple[str, ...]:
     """The ``groups`` keys tried, in order: id, ``group:<id>``, then exact name and slug."""
-    keys = [group_id, f"group:{group_id}"]
+    keys = [group_id, ids.GROUP + group_id]
     if name_matching and group_name.strip():
         keys += [group_name, group_slug(group_name)]
     return tuple(dict.fromkeys(k for k in keys if k))
@@ -153,10 +154,10 @@ def decide_group(account: AccountConfig, group_id: str, group_name: str, sender_
     policy = account.group_policy
     if not account.enabled:
         return Decision(Outcome.DROP, f"account {account.account_id} is disabled")
-    if policy == "disabled":
+    if policy == GroupPolicy.DISABLED:
         return Decision(Outcome.DROP, f"group {group_id} blocked (groupPolicy=disabled)")
     match = match_group_rule(lists.groups, group_id, group_name, name_matching=account.name_matching)
-    if policy != "open":
+    if policy != GroupPolicy.OPEN:
         refusal = _allowlist_refusal(group_id, match, policy)
         if refusal:
             return refusal
@@ -164,17 +165,18 @@ def decide_group(account: AccountConfig, group_id: str, group_name: str, sender_
         return Decision(Outcome.DROP, f"group {group_id}: mention required")
     if not _sender_allowed(account, sender_id.strip(), lists):
         return Decision(Outcome.DROP, f"group {group_id}: sender {sender_id} not in groupAllowFrom")
-    how = f' by groups["{match[0]}"]' if match and policy == "allowlist" else ""
+    how = f' by groups["{match[0]}"]' if match and policy == GroupPolicy.ALLOWLIST else ""
     return Decision(Outcome.DISPATCH, f"group {group_id} allowed{how} (groupPolicy={policy})")
 
 
-def _allowlist_refusal(group_id: str, match: tuple[str, GroupRule] | None, policy: str) -> Decision | None:
+def _allowlist_refusal(group_id: str, match: tuple[str, GroupRule] | None,
+                       policy: GroupPolicy) -> Decision | None:
     if match is None:
         return Decision(Outcome.DROP, f"group {group_id} not allowlisted (groupPolicy={policy})")
     key, rule = match
     if not rule.allow:
         return Decision(Outcome.DROP, f'group {group_id} disabled by groups["{key}"] (groupPolicy={policy})')
-    if policy != "allowlist":  # unknown value: fail closed
+    if policy != GroupPolicy.ALLOWLIST:  # a value the enum would have refused: fail closed
         return Decision(Outcome.DROP, f"group {group_id} blocked (unknown groupPolicy={policy})")
     return None
 

@@ -1,6 +1,6 @@
-"""DM pairing: codes and pure operations over the tuple of pending requests.
+"""DM pairing: codes, pure operations over the tuple of pending requests, and the texts sent.
 
-Semantics (OpenClaw, openclaw-semantics.md §1): 8-character codes from a 32-symbol alphabet
+Semantics (OpenClaw's pairing, kept as its users know it): 8-character codes from a 32-symbol alphabet
 without 0/O/1/I, drawn with a CSPRNG and unique among pending codes; a request lives ``ttl``
 seconds from its creation, and later messages from the same sender only bump ``last_seen_at``;
 at most ``max_pending`` requests are pending, and a new sender beyond that is ignored.
@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from errbot_zalouser.errors import PolicyError
 from errbot_zalouser.model import PairingRequest
+from errbot_zalouser.settings import PairingScope, PairingSettings
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -55,7 +56,7 @@ def prune(requests: Iterable[PairingRequest], now: float, ttl: float) -> Request
 
 
 def _in_scope(request: PairingRequest, account: str, scope: str) -> bool:
-    return scope != "account" or request.account == account
+    return scope != PairingScope.ACCOUNT or request.account == account
 
 
 def _trim(requests: Requests, account: str, max_pending: int, scope: str) -> Requests:
@@ -77,7 +78,7 @@ def upsert(
     now: float,
     ttl: float,
     max_pending: int,
-    scope: str = "channel",
+    scope: str = PairingScope.CHANNEL,
     choice: Choice = secrets.choice,
 ) -> tuple[Requests, PairingRequest | None, bool]:
     """Record that ``user_id`` wrote to ``account`` without access.
@@ -117,3 +118,29 @@ def take(requests: Iterable[PairingRequest], code: str, *, account: str | None =
     if found is None:
         return live, None
     return tuple(r for r in live if r is not found), found
+
+
+def insert(requests: Iterable[PairingRequest], request: PairingRequest, *, now: float,
+           ttl: float) -> tuple[Requests, bool]:
+    """Add an existing request as it is (an import). Refused (False) when it has expired, or when
+    its code or its sender (on its account) is already pending. Expired requests are pruned."""
+    live = prune(requests, now, ttl)
+    clash = any(normalize_code(r.code) == normalize_code(request.code)
+                or (r.account, r.user_id) == (request.account, request.user_id) for r in live)
+    if clash or not is_live(request, now, ttl):
+        return live, False
+    return (*live, request), True
+
+
+# --- texts -------------------------------------------------------------------------------------
+
+
+def render_pairing_reply(settings: PairingSettings, user_id: str, code: str, name: str = "",
+                         prefix: str = "!") -> str:
+    """The text sent to an unknown DM sender. ``prefix`` is errbot's BOT_PREFIX. "" = no reply."""
+    return settings.reply_template.format(user_id=user_id, code=code, name=name, prefix=prefix)
+
+
+def render_approved_text(settings: PairingSettings, user_id: str, name: str = "", prefix: str = "!") -> str:
+    """The notice sent to a sender whose pairing request was approved."""
+    return settings.approved_text.format(user_id=user_id, name=name, prefix=prefix)

@@ -5,27 +5,22 @@ the same with one deliberate difference: a name shared by two friends (or two gr
 reported as *ambiguous* and resolves to nothing, where OpenClaw took the first match. An
 allowlist must never guess who someone is.
 
-Matching is exact after normalising both sides: Unicode NFC (Vietnamese names typed on one
-system in decomposed form must still match), case folding, trimmed, inner whitespace
-collapsed. There is no substring or fuzzy matching. Everything here is pure.
+An entry matches a friend's display name (a group's name) when both have the same
+``ids.name_key``: case, diacritics and the Unicode form they were typed in do not matter
+("Nguyen An" finds Nguyễn An), and there is no substring or fuzzy matching. Entries that are
+ids (``ids.user_id``, ``ids.group_id``) are never looked up by name. Everything here is pure.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
+from errbot_zalouser import ids
 from errbot_zalouser.model import ZaloGroup, ZaloUser
+from errbot_zalouser.settings import GroupRule
 
-if TYPE_CHECKING:  # config imports this module; keep the runtime dependency one-way
-    from errbot_zalouser.config import GroupRule
-
-_PREFIX_RE = re.compile(r"^(?:zalouser|zlu):", re.IGNORECASE)
-_DIGITS_RE = re.compile(r"^[0-9]+$")
 _LOG_CAP = 6
 
 
@@ -33,8 +28,8 @@ _LOG_CAP = 6
 class Resolution:
     """Outcome of resolving entries.
 
-    ``ids``: the numeric entries kept as typed, then the ids names resolved to (deduplicated,
-    in input order; a ``"*"`` entry is kept too). ``resolved``: (entry, id) pairs.
+    ``ids``: the entries that are ids (without their prefixes), then the ids names resolved to
+    (deduplicated, in input order; a ``"*"`` entry is kept too). ``resolved``: (entry, id) pairs.
     ``unresolved``: entries that matched nothing. ``ambiguous``: (entry, candidate ids).
     """
 
@@ -44,30 +39,10 @@ class Resolution:
     ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-def strip_prefix(entry: object) -> str:
-    """``"zalouser:123"``/``"ZLU:123"`` -> ``"123"``; numbers become strings; whitespace trimmed."""
-    text = str(entry).strip()
-    while True:
-        stripped = _PREFIX_RE.sub("", text, count=1).strip()
-        if stripped == text:
-            return text
-        text = stripped
-
-
-def name_key(name: str) -> str:
-    """The comparison form of a display name: NFC, case-folded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
-
-
-def is_numeric_id(text: str) -> bool:
-    """True for all-digit entries, which are taken as ids and never looked up by name."""
-    return bool(_DIGITS_RE.match(text))
-
-
 def resolve_users(entries: Iterable[object], friends: Sequence[ZaloUser]) -> Resolution:
     """Resolve ``allowFrom``-style entries against ``friend list`` rows (by display name)."""
     index = _index((f.display_name, f.user_id) for f in friends)
-    return _resolve((strip_prefix(e) for e in entries), index, lambda e: e)
+    return _resolve((ids.strip_scheme(e) for e in entries), index, ids.user_id)
 
 
 def resolve_groups(keys: Iterable[object], groups: Sequence[ZaloGroup]) -> Resolution:
@@ -76,48 +51,44 @@ def resolve_groups(keys: Iterable[object], groups: Sequence[ZaloGroup]) -> Resol
     ``group:<id>`` keys count as ids (the id without the prefix is reported in ``ids``).
     """
     index = _index((g.name, g.group_id) for g in groups)
-    return _resolve((strip_prefix(k) for k in keys), index, _group_id_form)
-
-
-def _group_id_form(entry: str) -> str:
-    rest = entry[len("group:"):] if entry.lower().startswith("group:") else entry
-    return rest.strip() if is_numeric_id(rest.strip()) else entry
+    return _resolve((ids.strip_scheme(k) for k in keys), index, ids.group_id)
 
 
 def _index(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     index: dict[str, list[str]] = {}
     for name, row_id in rows:
-        key = name_key(name or "")
+        key = ids.name_key(name or "")
         if key and row_id not in index.setdefault(key, []):
             index[key].append(row_id)
     return index
 
 
 def _resolve(
-    entries: Iterable[str], index: Mapping[str, list[str]], id_form: Callable[[str], str]
+    entries: Iterable[str], index: Mapping[str, list[str]], id_of: Callable[[str], str | None]
 ) -> Resolution:
-    ids: dict[str, None] = {}
+    found: dict[str, None] = {}
     resolved: list[tuple[str, str]] = []
     unresolved: list[str] = []
     ambiguous: list[tuple[str, tuple[str, ...]]] = []
     seen: set[str] = set()
     for entry in entries:
-        if not entry or name_key(entry) in seen:
+        key = ids.name_key(entry)
+        if not entry or key in seen:
             continue
-        seen.add(name_key(entry))
-        as_id = id_form(entry)
-        if entry == "*" or is_numeric_id(as_id):
-            ids.setdefault(as_id, None)
+        seen.add(key)
+        as_id = "*" if entry == "*" else id_of(entry)
+        if as_id:
+            found.setdefault(as_id, None)
             continue
-        matches = index.get(name_key(entry), [])
+        matches = index.get(key, [])
         if len(matches) == 1:
             resolved.append((entry, matches[0]))
-            ids.setdefault(matches[0], None)
+            found.setdefault(matches[0], None)
         elif matches:
             ambiguous.append((entry, tuple(matches)))
         else:
             unresolved.append(entry)
-    return Resolution(tuple(ids), tuple(resolved), tuple(unresolved), tuple(ambiguous))
+    return Resolution(tuple(found), tuple(resolved), tuple(unresolved), tuple(ambiguous))
 
 
 def format_resolution_log(kind: str, resolution: Resolution) -> list[str]:
@@ -133,7 +104,7 @@ def format_resolution_log(kind: str, resolution: Resolution) -> list[str]:
     if resolution.unresolved:
         lines.append("unresolved: " + _capped(list(resolution.unresolved), ", "))
     if resolution.ambiguous:
-        items = [f"{n} -> {', '.join(ids)}" for n, ids in resolution.ambiguous]
+        items = [f"{n} -> {', '.join(candidates)}" for n, candidates in resolution.ambiguous]
         what = "group" if kind.startswith("group") else "user"
         lines.append("ambiguous: " + _capped(items, "; ") + f" (not allowed; write the {what} id instead)")
     return lines

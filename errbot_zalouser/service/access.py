@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from errbot_zalouser.config import render_approved_text, render_pairing_reply
+from errbot_zalouser import ids
 from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
 from errbot_zalouser.model import (
     ApprovedEntry,
@@ -31,7 +31,6 @@ from errbot_zalouser.model import (
     PairingRequest,
     Target,
     ZaloUser,
-    is_zalo_id,
 )
 from errbot_zalouser.policy.access import (
     AccessLists,
@@ -41,12 +40,12 @@ from errbot_zalouser.policy.access import (
     decide_group,
 )
 from errbot_zalouser.policy.mention import is_mentioned
-from errbot_zalouser.policy.pairing import normalize_code
-from errbot_zalouser.policy.resolve import strip_prefix
+from errbot_zalouser.policy.pairing import normalize_code, render_approved_text, render_pairing_reply
 from errbot_zalouser.service import lists as effective
 from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.service.api import AllowlistView
 from errbot_zalouser.service.outbox import Outbox
+from errbot_zalouser.service.pairing import PairingBook
 from errbot_zalouser.stores.base import Stores
 
 log = logging.getLogger(__name__)
@@ -82,6 +81,7 @@ class AccessControl:
     ) -> None:
         self._accounts = accounts
         self._stores = stores
+        self._pairing = PairingBook(stores.pairing)
         self._outbox = outbox
         self._notify_admins = notify_admins
         self._prefix = command_prefix
@@ -147,7 +147,7 @@ class AccessControl:
 
     def _challenge(self, rt: AccountRuntime, event: InboundEvent, decision: Decision) -> Decision:
         pairing = rt.config.pairing
-        request, created = self._stores.pairing.upsert(
+        request, created = self._pairing.upsert(
             rt.account_id, event.sender_id, event.sender_name, self._clock(),
             ttl=pairing.ttl_seconds, max_pending=pairing.max_pending, scope=pairing.scope,
         )
@@ -170,7 +170,7 @@ class AccessControl:
     def pairing_requests(self, account: str | None = None) -> list[PairingRequest]:
         if account is not None:
             self._accounts.get(account)
-        return self._stores.pairing.list(account, self._clock(), self.pairing_ttl(account))
+        return self._pairing.list(account, self._clock(), self.pairing_ttl(account))
 
     def pairing_ttl(self, account: str | None = None) -> float:
         """Seconds a pending pairing request lives, counted from its creation."""
@@ -182,7 +182,7 @@ class AccessControl:
         # Grant first, consume the code after: a failed write never loses the request.
         self._stores.approved.add(ApprovedEntry(request.user_id, request.account, "pairing", self._clock(),
                                                 request.name, approver))
-        self._stores.pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
+        self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
         self.invalidate(request.account)
         log.info("zalouser %s: pairing %s approved for %s by %s", request.account, request.code,
                  request.user_id, approver or "?")
@@ -193,13 +193,13 @@ class AccessControl:
 
     def deny_pairing(self, code: str, *, account: str | None = None) -> PairingRequest:
         request = self._find_request(code, account)
-        self._stores.pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
+        self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
         return request
 
     def _find_request(self, code: str, account: str | None) -> PairingRequest:
         if account is not None:
             self._accounts.get(account)  # an unknown account is NotFound too
-        request = self._stores.pairing.find(code, account, self._clock(), self.pairing_ttl(account))
+        request = self._pairing.find(code, account, self._clock(), self.pairing_ttl(account))
         if request is None:
             raise NotFound(f"No pending pairing request found for code: {normalize_code(code)}")
         return request
@@ -207,11 +207,12 @@ class AccessControl:
     def revoke(self, user: str, *, account: str | None = None) -> ApprovedEntry:
         rt = self._accounts.get(account)
         entries = self._stores.approved.entries(rt.account_id)
-        text = strip_prefix(user.strip())
-        if is_zalo_id(text):
-            matches = [e for e in entries if e.user_id == text]
+        user_id = ids.user_id(user)
+        text = user_id or ids.strip_scheme(user)
+        if user_id:
+            matches = [e for e in entries if e.user_id == user_id]
         else:
-            matches = [e for e in entries if e.name.strip().casefold() == text.casefold()]
+            matches = [e for e in entries if ids.name_key(e.name) == ids.name_key(text)]
         if len(matches) > 1:
             raise AmbiguousName(user, [(e.user_id, e.name) for e in matches])
         if not matches:
@@ -260,9 +261,9 @@ class AccessControl:
         found = rt.find_group(group)
         removed = self._stores.group_allow.remove(rt.account_id, found.group_id)
         if removed is None:
-            configured = {strip_prefix(k).removeprefix("group:") for k in rt.config.groups}
+            configured = {ids.group_id(k) or ids.name_key(ids.strip_scheme(k)) for k in rt.config.groups}
             configured |= {gid for _name, gid in rt.groups.resolved}
-            if found.group_id in configured or found.name in configured:
+            if found.group_id in configured or ids.name_key(found.name) in configured:
                 raise PolicyError(f"group {found.group_id} is in the configuration (groups); "
                                   "remove it there and restart.")
             raise NotFound(f"group {found.group_id} was not added from chat on account {rt.account_id}.")
@@ -270,9 +271,10 @@ class AccessControl:
         return removed
 
     def _resolve_user(self, rt: AccountRuntime, user: str) -> ZaloUser:
-        text = strip_prefix(user.strip())
-        if is_zalo_id(text):
-            return ZaloUser(user_id=text)
+        user_id = ids.user_id(user)
+        if user_id:
+            return ZaloUser(user_id=user_id)
+        text = ids.strip_scheme(user)
         matches = rt.directory.find_users_exact(text)
         if len(matches) > 1:
             raise AmbiguousName(text, [(u.user_id, u.name) for u in matches])

@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-from errbot_zalouser.config import AccountConfig
+from errbot_zalouser import ids
 from errbot_zalouser.errors import NotFound, ZcaError
-from errbot_zalouser.model import ZaloGroup, ZaloUser, is_zalo_id
+from errbot_zalouser.model import ZaloGroup, ZaloUser
 from errbot_zalouser.policy.resolve import (
     Resolution,
     format_resolution_log,
     group_rules_with_ids,
     resolve_groups,
     resolve_users,
-    strip_prefix,
 )
 from errbot_zalouser.service.directory import DirectoryCache
+from errbot_zalouser.settings import AccountConfig, GroupRule
 from errbot_zalouser.transport.client import ZcaClient
 from errbot_zalouser.transport.listener import ListenerStats
 
 log = logging.getLogger(__name__)
 
 _ALL = 1_000_000
-_EMPTY_RESOLUTION = Resolution(ids=(), resolved=(), unresolved=(), ambiguous=())
 
 
 class ListenerHandle(Protocol):
@@ -55,12 +53,11 @@ class AccountRuntime:
     client: ZcaClient
     directory: DirectoryCache
     self_user: ZaloUser | None = None
-    users: Resolution = _EMPTY_RESOLUTION
-    groups: Resolution = _EMPTY_RESOLUTION
-    group_rules: dict = field(default_factory=dict)
+    users: Resolution = field(default_factory=Resolution)
+    groups: Resolution = field(default_factory=Resolution)
+    group_rules: dict[str, GroupRule] = field(default_factory=dict)
     listener: ListenerHandle | None = None
     activity: Activity = field(default_factory=Activity)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def account_id(self) -> str:
@@ -72,31 +69,30 @@ class AccountRuntime:
 
     def find_group(self, group: str) -> ZaloGroup:
         """A group of this account by id, ``group:<id>`` or exact name (NotFound, AmbiguousName)."""
-        text = strip_prefix(group.strip())
-        bare = text.removeprefix("group:")
-        if is_zalo_id(bare):
-            return ZaloGroup(group_id=bare)
-        return self.directory.resolve_group(text)
+        group_id = ids.group_id(group)
+        if group_id:
+            return ZaloGroup(group_id=group_id)
+        return self.directory.resolve_group(ids.strip_scheme(group))
 
     def resolve_names(self) -> None:
         """Seed-era start-up resolution of allowFrom names and groups keys, logged."""
-        self.users = self._resolve(
-            "users",
-            [e for e in self.config.allow_from + self.config.group_allow_from if e != "*"],
-            lambda: list(self.directory.peers("", _ALL).rows),
-            resolve_users,
-        )
+        user_entries = [e for e in self.config.allow_from + self.config.group_allow_from if e != "*"]
+        self.users = self._resolve("users", user_entries, ids.user_id,
+                                   lambda: self.directory.peers("", _ALL).rows, resolve_users)
         group_keys = [k for k in self.config.groups if k != "*"]
-        self.groups = self._resolve(
-            "groups", group_keys, lambda: list(self.directory.groups("", _ALL).rows), resolve_groups
-        )
+        self.groups = self._resolve("groups", group_keys, ids.group_id,
+                                    lambda: self.directory.groups("", _ALL).rows, resolve_groups)
         self.group_rules = dict(group_rules_with_ids(self.config.groups, dict(self.groups.resolved)))
 
-    def _resolve(self, kind, entries, fetch, resolver) -> Resolution:
-        if all(is_zalo_id(e) for e in entries):
+    def _resolve(self, kind: str, entries: list[str], id_of: Callable[[str], str | None],
+                 fetch: Callable[[], Sequence[Any]], resolver: Callable[[list[str], Sequence[Any]], Resolution],
+                 ) -> Resolution:
+        """Resolve the names among ``entries`` against the list ``fetch`` returns (not called when
+        every entry is an id), logging the outcome; a failed fetch leaves every name unresolved."""
+        if all(id_of(e) for e in entries):
             return resolver(entries, [])
         try:
-            rows: list[ZaloUser] | list[ZaloGroup] = fetch()
+            rows = fetch()
         except ZcaError as exc:
             log.warning("zalouser %s: %s lookup failed; using config entries as typed. %s",
                         self.account_id, kind, exc.stderr.strip() or exc)

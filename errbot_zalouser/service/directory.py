@@ -5,11 +5,11 @@ callables (the service passes `zca` calls) and kept in a :class:`cachetools.TTLC
 queries cost no `zca` call. Every fill builds a :class:`SearchIndex` once; queries then run over
 pre-folded keys.
 
-Folding makes matching case- and diacritic-insensitive for Vietnamese: ``fold("Nguyễn") ==
-"nguyen"`` and ``fold("Đào") == "dao"`` (đ/Đ do not decompose under Unicode, so they are mapped
-explicitly). Ranking puts exact matches (id, phone or folded name) first, then matches at the start
-of a word, then other substrings, then (for several words) items where every word starts a word;
-ties are broken by folded name, then id.
+Names are compared by ``ids.name_key`` (the one name rule), which makes matching case- and
+diacritic-insensitive for Vietnamese: "nguyen" finds Nguyễn, "dao" finds Đào. Below, "folded"
+means "turned into its name key". Ranking puts exact matches (id, phone or folded name) first,
+then matches at the start of a word, then other substrings, then (for several words) items where
+every word starts a word; ties are broken by folded name, then id.
 
 Nothing here imports errbot.
 """
@@ -21,66 +21,27 @@ import logging
 import re
 import threading
 import time
-import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from cachetools import TTLCache
 
+from errbot_zalouser import ids
 from errbot_zalouser.errors import AmbiguousName, NotFound
-from errbot_zalouser.model import ZaloGroup, ZaloUser, is_zalo_id
+from errbot_zalouser.ids import name_key
+from errbot_zalouser.model import ZaloGroup, ZaloUser
 from errbot_zalouser.service.api import SearchResult
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 V = TypeVar("V")
+_Key = tuple[str, ...]  # ("friends",), ("groups",), ("self",), ("members", group_id)
 
-_ID_PREFIX_RE = re.compile(r"^(?:(?:zalouser|zlu):)?(?:(?:user|group):)?(\d+)$", re.IGNORECASE)
 _PHONE_LIKE_RE = re.compile(r"^\+?[\d\s().-]*\d[\d\s().-]*$")
 _NON_DIGIT_RE = re.compile(r"\D")
-# fold() drops control characters, so no key or query contains these field delimiters.
+# name_key() drops control characters, so no key or query contains these field delimiters.
 _FIELD_START, _FIELD_END = "\x01", "\x00"
-
-
-class _FoldTable(dict):  # type: ignore[type-arg]
-    """str.translate table, filled lazily: drop combining marks and control characters (but not
-    whitespace), map đ and ð (no Unicode decomposition; Ð is a look-alike sometimes typed for Đ) to
-    d, keep everything else."""
-
-    def __missing__(self, code: int) -> str | None:
-        char = chr(code)
-        value: str | None = char
-        if char in "đð":
-            value = "d"
-        elif _is_dropped(char):
-            value = None
-        self[code] = value
-        return value
-
-
-def _is_dropped(char: str) -> bool:
-    """True for combining marks and for control characters other than whitespace."""
-    if unicodedata.combining(char):
-        return True
-    category = unicodedata.category(char)
-    return category in ("Mn", "Me") or (category == "Cc" and not char.isspace())
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """Fold text for matching: casefold, strip diacritics (đ/Đ -> d), collapse whitespace.
-
-    Control characters are dropped. The result is idempotent: ``fold(fold(x)) == fold(x)``.
-    """
-    if text.isascii():
-        return " ".join(text.lower().translate(_FOLD_TABLE).split())
-    decomposed = unicodedata.normalize("NFD", text.casefold()).translate(_FOLD_TABLE)
-    if not decomposed.isascii():  # rare: a few characters change again when casefolded
-        decomposed = unicodedata.normalize("NFD", decomposed.casefold()).translate(_FOLD_TABLE)
-    return " ".join(decomposed.split())
 
 
 def phone_variants(phone: str) -> tuple[str, ...]:
@@ -93,12 +54,12 @@ def phone_variants(phone: str) -> tuple[str, ...]:
 
 
 def query_variants(query: str) -> tuple[str, ...]:
-    """Folded forms of a query: prefixed ids lose their prefix; phones also match digits only."""
+    """Folded forms of a query: an id reference is its id; phones also match digits only."""
     text = query.strip()
-    prefixed = _ID_PREFIX_RE.match(text)
-    if prefixed:
-        return (prefixed.group(1),)
-    forms = [fold(text)]
+    thread = ids.thread_id(text)
+    if thread:
+        return (thread,)
+    forms = [name_key(text)]
     if _PHONE_LIKE_RE.match(text):
         digits = _NON_DIGIT_RE.sub("", text)
         if text.startswith("+84") and len(digits) >= 10:
@@ -119,7 +80,7 @@ def user_names(user: ZaloUser) -> tuple[str, ...]:
 
 def user_sort_key(user: ZaloUser) -> tuple[str, str]:
     """Order of equally ranked users: folded name, then id."""
-    return (fold(user.name), user.user_id)
+    return (name_key(user.name), user.user_id)
 
 
 def group_fields(group: ZaloGroup) -> tuple[str, ...]:
@@ -134,7 +95,7 @@ def group_names(group: ZaloGroup) -> tuple[str, ...]:
 
 def group_sort_key(group: ZaloGroup) -> tuple[str, str]:
     """Order of equally ranked groups: folded name, then id."""
-    return (fold(group.name), group.group_id)
+    return (name_key(group.name), group.group_id)
 
 
 class SearchIndex(Generic[T]):
@@ -180,11 +141,11 @@ class SearchIndex(Generic[T]):
         return SearchResult(self._take(self._ranked(buckets, limit), limit), total)
 
     def named(self, name: str) -> list[T]:
-        """Items one of whose names folds to exactly ``fold(name)``, in sort order."""
-        return self._whole_field_matches(self._names, [fold(name)])
+        """Items one of whose names folds to exactly ``name_key(name)``, in sort order."""
+        return self._whole_field_matches(self._names, [name_key(name)])
 
     def exact(self, text: str) -> list[T]:
-        """Items one of whose fields (names, id, phone...) folds to exactly ``fold(text)``."""
+        """Items one of whose fields (names, id, phone...) folds to exactly ``name_key(text)``."""
         return self._whole_field_matches(self._text, query_variants(text))
 
     def _whole_field_matches(self, texts: Sequence[str], variants: Sequence[str]) -> list[T]:
@@ -218,7 +179,7 @@ class SearchIndex(Generic[T]):
         words = [" " + w for w in folded.split()]
         if len(words) < 2:
             return set()
-        found = range(len(self._text))
+        found: Sequence[int] = range(len(self._text))
         text = self._text
         for word in words:
             found = [i for i in found if word in text[i]]
@@ -260,7 +221,7 @@ def _sorted_indices(
 
 def _folded_keys(values: Iterable[str]) -> tuple[str, ...]:
     """Distinct non-empty folded forms, in field order."""
-    return tuple(dict.fromkeys(k for k in (fold(v) for v in values if v) if k))
+    return tuple(dict.fromkeys(k for k in (name_key(v) for v in values if v) if k))
 
 
 def _joined(keys: Iterable[str]) -> str:
@@ -303,9 +264,9 @@ class DirectoryCache:
         self._fetch_groups = fetch_groups
         self._fetch_members = fetch_members
         self._fetch_self = fetch_self
-        self._cache: TTLCache[Hashable, Any] = TTLCache(maxsize=maxsize, ttl=ttl, timer=clock)
+        self._cache: TTLCache[_Key, Any] = TTLCache(maxsize=maxsize, ttl=ttl, timer=clock)
         self._lock = threading.Lock()
-        self._fill_locks: dict[Hashable, threading.Lock] = {}
+        self._fill_locks: dict[_Key, threading.Lock] = {}
 
     # -- public lookups ------------------------------------------------------------------------
 
@@ -341,11 +302,11 @@ class DirectoryCache:
         return self.member_list(group_id, refresh).search(query, limit)
 
     def find_users_exact(self, name: str, refresh: bool = False) -> list[ZaloUser]:
-        """Friends whose display name, Zalo name or username folds to ``fold(name)``."""
+        """Friends whose display name, Zalo name or username folds to ``name_key(name)``."""
         return self.friends(refresh).named(name)
 
     def find_groups_exact(self, name: str, refresh: bool = False) -> list[ZaloGroup]:
-        """Groups whose name folds to ``fold(name)``."""
+        """Groups whose name folds to ``name_key(name)``."""
         return self.group_list(refresh).named(name)
 
     def resolve_group(self, text: str, refresh: bool = False, *, strict: bool = False) -> ZaloGroup:
@@ -360,13 +321,13 @@ class DirectoryCache:
             raise NotFound("No group given.")
         index = self.group_list(refresh)
         found = index.named(wanted)
-        prefixed = _ID_PREFIX_RE.match(wanted)
-        if prefixed:
-            by_id = [g for g in index.exact(prefixed.group(1)) if g.group_id == prefixed.group(1)]
+        group_id = ids.group_id(wanted)
+        if group_id:
+            by_id = [g for g in index.exact(group_id) if g.group_id == group_id]
             if by_id:
                 return by_id[0]
-            if not (found and (wanted.isascii() and wanted.isdigit())):
-                return _unknown_group(prefixed.group(1), strict)
+            if not (found and ids.is_id(wanted)):  # a group whose name is these bare digits wins
+                return _unknown_group(group_id, strict)
         if len(found) == 1:
             return found[0]
         if found:
@@ -380,7 +341,7 @@ class DirectoryCache:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _get(self, key: Hashable, fill: Callable[[], V], refresh: bool) -> V:
+    def _get(self, key: _Key, fill: Callable[[], V], refresh: bool) -> V:
         """The cached value for ``key``, filled by ``fill()`` on a miss or a refresh."""
         if not refresh:
             hit = self._lookup(key)
@@ -398,18 +359,18 @@ class DirectoryCache:
                 self._cache[key] = value
             return value
 
-    def _lookup(self, key: Hashable) -> Any:
+    def _lookup(self, key: _Key) -> Any:
         with self._lock:
             return self._cache.get(key)
 
-    def _fill_lock(self, key: Hashable) -> threading.Lock:
+    def _fill_lock(self, key: _Key) -> threading.Lock:
         with self._lock:
             return self._fill_locks.setdefault(key, threading.Lock())
 
 
 def _unknown_group(group_id: str, strict: bool) -> ZaloGroup:
     """A group id the list does not know: a bare group, or NotFound when ``strict``."""
-    if strict or not is_zalo_id(group_id):
+    if strict:
         raise NotFound(f"No group with id {group_id}.")
     return ZaloGroup(group_id=group_id)
 

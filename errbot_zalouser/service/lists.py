@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from errbot_zalouser.model import is_zalo_id
+from errbot_zalouser import ids
+from errbot_zalouser.ids import name_key
 from errbot_zalouser.policy.access import AccessLists
-from errbot_zalouser.policy.resolve import name_key, strip_prefix
 from errbot_zalouser.service.account import AccountRuntime
 from errbot_zalouser.service.api import AllowEntryView
 from errbot_zalouser.stores.base import ApprovedStore, GroupAllowStore
@@ -18,16 +18,14 @@ def _resolved_map(rt: AccountRuntime, kind: str) -> dict[str, str]:
 
 
 def configured_user_ids(rt: AccountRuntime, entries: tuple[str, ...]) -> frozenset[str]:
-    """Ids of configured entries: numeric entries as they are, names as resolved at start-up."""
+    """Ids of configured entries: user ids as written, names as resolved at start-up."""
     resolved = _resolved_map(rt, "users")
-    ids = set()
+    found = set()
     for entry in entries:
-        entry = strip_prefix(entry)
-        if is_zalo_id(entry):
-            ids.add(entry)
-        elif name_key(entry) in resolved:
-            ids.add(resolved[name_key(entry)])
-    return frozenset(ids)
+        user_id = ids.user_id(entry) or resolved.get(name_key(ids.strip_scheme(entry)))
+        if user_id:
+            found.add(user_id)
+    return frozenset(found)
 
 
 def build_access_lists(rt: AccountRuntime, approved: ApprovedStore, group_allow: GroupAllowStore,
@@ -48,7 +46,7 @@ def dm_view(rt: AccountRuntime, approved: ApprovedStore,
     resolved = _resolved_map(rt, "users")
     rows = [AllowEntryView(uid, "admin") for uid in sorted(admin_ids)]
     for entry in rt.config.allow_from:
-        rows.append(_config_row(strip_prefix(entry), resolved))
+        rows.append(_config_row(ids.strip_scheme(entry), ids.user_id(entry), resolved))
     for item in approved.entries(rt.account_id):
         rows.append(AllowEntryView(item.user_id, item.source, item.name))
     return tuple(rows)
@@ -58,10 +56,8 @@ def group_view(rt: AccountRuntime, group_allow: GroupAllowStore) -> tuple[AllowE
     resolved = _resolved_map(rt, "groups")
     rows: list[AllowEntryView] = []
     for key, rule in rt.config.groups.items():
-        key = strip_prefix(key)
-        key = key.removeprefix("group:") if is_zalo_id(key.removeprefix("group:")) else key
-        row = _config_row(key, resolved)
-        if not (rule.allow):
+        row = _config_row(ids.strip_scheme(key), ids.group_id(key), resolved)
+        if not rule.allow:
             row = AllowEntryView(row.id, row.source + ", disabled", row.name)
         rows.append(row)
     for item in group_allow.entries(rt.account_id):
@@ -69,11 +65,12 @@ def group_view(rt: AccountRuntime, group_allow: GroupAllowStore) -> tuple[AllowE
     return tuple(rows)
 
 
-def _config_row(entry: str, resolved: dict[str, str]) -> AllowEntryView:
+def _config_row(entry: str, entry_id: str | None, resolved: dict[str, str]) -> AllowEntryView:
+    """A configured entry: ``entry_id`` when it is an id, else the id its name resolved to."""
     if entry == "*":
         return AllowEntryView("*", "wildcard")
-    if is_zalo_id(entry):
-        return AllowEntryView(entry, "config")
+    if entry_id:
+        return AllowEntryView(entry_id, "config")
     if name_key(entry) in resolved:
         return AllowEntryView(resolved[name_key(entry)], "resolved", entry)
     return AllowEntryView(entry, "unresolved", entry)

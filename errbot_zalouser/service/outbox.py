@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from errbot_zalouser.config import OutboundSettings
 from errbot_zalouser.model import SendResult, Target
 from errbot_zalouser.outbound.chunking import transmissible
 from errbot_zalouser.outbound.compose import client_sender, reply_items
@@ -22,6 +21,7 @@ from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.outbound.ratelimit import TokenBucket
 from errbot_zalouser.service.account import Accounts
+from errbot_zalouser.settings import OutboundSettings
 
 JOURNAL_NAME = "outbox.jsonl"
 

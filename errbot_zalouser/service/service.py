@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from errbot_zalouser.config import AccountConfig, Settings, load_settings
+from errbot_zalouser.config import load_settings
 from errbot_zalouser.errors import NotFound, ZalouserError, ZcaError, ZcaNotAuthenticated, ZcaNotFound
 from errbot_zalouser.model import (
     ApprovedEntry,
@@ -41,6 +41,7 @@ from errbot_zalouser.service.api import AccountStatus, AllowlistView, SearchResu
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.service.outbox import Outbox
 from errbot_zalouser.service.status import account_status
+from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
 from errbot_zalouser.transport.client import Runner, ZcaClient
@@ -219,12 +220,14 @@ class ZalouserService:
         return self.accounts.get(account).find_group(group)
 
     def group_exists(self, group_id: str, account: str | None = None) -> bool:
+        """True when the account is a member of the group (its group list, cached, has the id).
+        A failing `zca` raises its ZcaError: "cannot tell" is not "no"."""
         rt = self.accounts.get(account)
         try:
-            rt.directory.resolve_group(group_id)
-            return True
-        except (NotFound, ZcaError):
+            rt.directory.resolve_group(group_id, strict=True)
+        except NotFound:
             return False
+        return True
 
     def list_groups(self, account: str | None = None) -> list[ZaloGroup]:
         return list(self.accounts.get(account).directory.groups("", _EVERYTHING).rows)

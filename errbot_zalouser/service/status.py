@@ -6,6 +6,7 @@ from errbot_zalouser.errors import ZcaError, ZcaNotFound
 from errbot_zalouser.outbound.dispatcher import DispatcherStats
 from errbot_zalouser.service.account import AccountRuntime
 from errbot_zalouser.service.api import AccountStatus, ProbeResult
+from errbot_zalouser.settings import DmPolicy
 
 
 def account_status(rt: AccountRuntime, queue: DispatcherStats, *, zca: str, probe: bool) -> AccountStatus:
@@ -46,10 +47,10 @@ def _live_checks(rt: AccountRuntime, zca: str) -> tuple[str | None, bool | None,
     if logged_in is False:
         warnings.append("Not authenticated (no zca session); run: python -m errbot_zalouser login "
                         f"--account {rt.account_id}")
-    if rt.config.dm_policy == "open":
+    if rt.config.dm_policy == DmPolicy.OPEN:
         warnings.append('dmPolicy is "open", allowing any user to message the bot without pairing; '
                         'set dmPolicy to "pairing" or "allowlist" to restrict access')
-    if "*" in rt.config.allow_from and rt.config.dm_policy in ("pairing", "allowlist"):
+    if "*" in rt.config.allow_from and rt.config.dm_policy in (DmPolicy.PAIRING, DmPolicy.ALLOWLIST):
         warnings.append(f'allowFrom contains "*": dmPolicy={rt.config.dm_policy} admits everyone')
     return version, logged_in, warnings
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import builtins
 import threading
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest
-from errbot_zalouser.policy import pairing as rules
+from errbot_zalouser.stores.base import Requests
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class _Items(Generic[T]):
@@ -30,48 +32,19 @@ class _Items(Generic[T]):
 
 
 class PairingLogic(_Items[PairingRequest]):
-    """PairingStore on top of policy.pairing."""
+    """PairingStore: the pending requests as one tuple, changed only through ``update``."""
 
-    def upsert(self, account: str, user_id: str, name: str, now: float, *,
-               ttl: float, max_pending: int, scope: str) -> tuple[PairingRequest | None, bool]:
+    def load(self) -> Requests:
+        with self._lock:
+            return self._load()
+
+    def update(self, change: Callable[[Requests], tuple[Requests, R]]) -> R:
         with self._lock:
             current = self._load()
-            new, request, created = rules.upsert(current, account=account, user_id=user_id, name=name, now=now,
-                                                 ttl=ttl, max_pending=max_pending, scope=scope)
+            new, result = change(current)
             if new != current:
-                self._save(new)
-            return request, created
-
-    def list(self, account: str | None, now: float, ttl: float) -> builtins.list[PairingRequest]:
-        with self._lock:
-            current = self._load()
-            live = rules.prune(current, now, ttl)
-            if live != current:
-                self._save(live)
-        chosen = [r for r in live if account is None or r.account == account]
-        return sorted(chosen, key=lambda r: r.created_at)
-
-    def find(self, code: str, account: str | None, now: float, ttl: float) -> PairingRequest | None:
-        with self._lock:
-            return rules.find(self._load(), code, account=account, now=now, ttl=ttl)
-
-    def take(self, code: str, account: str | None, now: float, ttl: float) -> PairingRequest | None:
-        with self._lock:
-            current = self._load()
-            new, found = rules.take(current, code, account=account, now=now, ttl=ttl)
-            if new != current:
-                self._save(new)
-            return found
-
-    def insert(self, request: PairingRequest, *, now: float, ttl: float) -> bool:
-        with self._lock:
-            live = rules.prune(self._load(), now, ttl)
-            clash = any(r.code.upper() == request.code.upper()
-                        or (r.account, r.user_id) == (request.account, request.user_id) for r in live)
-            if clash or not rules.is_live(request, now, ttl):
-                return False
-            self._save((*live, request))
-            return True
+                self._save(tuple(new))
+            return result
 
 
 E = TypeVar("E", bound=ApprovedEntry | GroupAllowEntry)

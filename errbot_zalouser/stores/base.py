@@ -1,42 +1,39 @@
 """What the service needs from persistent access state: three small store protocols.
 
 Implementations (``memory``, ``jsonfile``) pass one shared contract test suite. All are
-thread-safe. Times are epoch seconds passed in by the caller (stores read no clock), and
-``ttl``/``max_pending``/``scope`` come from the account's PairingSettings.
+thread-safe. Stores decide nothing: times are epoch seconds passed in by the caller (stores read
+no clock), and who may be approved or paired is the policy's business.
 """
 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest
+
+Requests = tuple[PairingRequest, ...]
+R = TypeVar("R")
 
 
 @runtime_checkable
 class PairingStore(Protocol):
-    """Pending DM pairing requests (see policy.pairing for the rules)."""
+    """Pending DM pairing requests, kept as one tuple.
 
-    def upsert(self, account: str, user_id: str, name: str, now: float, *,
-               ttl: float, max_pending: int, scope: str) -> tuple[PairingRequest | None, bool]:
-        """(request, created): a new request, the bumped pending one, or (None, False) at the cap."""
+    The store knows no pairing rule (expiry, the pending cap, codes): ``service.pairing`` applies
+    ``policy.pairing``'s through ``update``.
+    """
+
+    def load(self) -> Requests:
+        """The requests as last saved (expired ones included)."""
         ...
 
-    def list(self, account: str | None, now: float, ttl: float) -> builtins.list[PairingRequest]:
-        """Live requests (of one account, or all for None), oldest first."""
-        ...
-
-    def find(self, code: str, account: str | None, now: float, ttl: float) -> PairingRequest | None:
-        """The live request with this code (case-insensitive), without removing it."""
-        ...
-
-    def take(self, code: str, account: str | None, now: float, ttl: float) -> PairingRequest | None:
-        """Remove and return the live request with this code (case-insensitive)."""
-        ...
-
-    def insert(self, request: PairingRequest, *, now: float, ttl: float) -> bool:
-        """Add an existing request as it is (imports). False if expired, or its code or sender is pending."""
+    def update(self, change: Callable[[Requests], tuple[Requests, R]]) -> R:
+        """Apply ``change`` to the current requests and save its result when it differs, as one
+        step that no other update interleaves with; returns the second item ``change`` returned.
+        When ``change`` or the save raises, nothing is changed."""
         ...
 
 

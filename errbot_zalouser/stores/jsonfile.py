@@ -1,15 +1,18 @@
 """JSON-file stores under ``<data_dir>/zalouser/``, written atomically.
 
-Every write goes to a temporary file in the same directory, is flushed and fsynced, then
-renamed over the old file, and the directory is fsynced: a crash leaves either the old or
-the new file, never half of one. Files are mode 0600 in a 0700 directory (they decide who
+Files are written by ``errbot_zalouser.durable``'s rules (temporary file, fsync, rename, folder
+fsync; a crash leaves the old or the new file), mode 0600 in a 0700 directory (they decide who
 may talk to the bot). Each file is ``{"version": 1, "<items>": [...]}``.
 
 A file that cannot be used (unreadable, not JSON, wrong shape or version) is moved aside to
 ``<name>.corrupt-<UTC timestamp>`` with a loud error log, and the store starts empty: a bad
 file must not stop the bot from starting. Single bad entries are dropped, and the original
-file is first copied aside the same way. Changes made by hand while the bot runs are picked
-up at the next access (the file is re-read when its inode, size or mtime changes).
+file is first copied aside the same way.
+
+A store re-reads its file when the file's inode, size or mtime changed, so commands that read
+a store (``!pair list``, ``!allowlist``) show changes made by hand while the bot runs. The
+gate does not: it keeps the effective allowlists it built until the bot itself changes a store,
+or restarts. Edit these files with the bot stopped.
 """
 
 from __future__ import annotations
@@ -18,14 +21,12 @@ import json
 import logging
 import math
 import os
-import shutil
-import tempfile
-import time
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from errbot_zalouser import durable
 from errbot_zalouser.errors import StoreError
 from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest
 from errbot_zalouser.stores._logic import ApprovedLogic, GroupAllowLogic, PairingLogic
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 
 VERSION = 1
 STORE_DIR = "zalouser"
-_STALE_TEMP_SECONDS = 60.0
 
 T = TypeVar("T")
 
@@ -47,41 +47,14 @@ def atomic_write_json(path: Path | str, obj: Any) -> None:
     """
     path = Path(path)
     try:
-        data = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+        data = (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise StoreError(f"cannot serialise data for {path}: {exc}") from exc
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise StoreError(f"cannot write {path}: {exc}") from exc
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable. Not every platform or filesystem allows it; that is not fatal."""
-    try:
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError as exc:
-        log.debug("cannot open %s to fsync it: %s", directory, exc)
-        return
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        log.debug("cannot fsync %s: %s", directory, exc)
-    finally:
-        os.close(fd)
+    durable.write_atomic(path, data)
 
 
 # --- one JSON document -------------------------------------------------------------------------
@@ -101,7 +74,7 @@ class _JsonDocument(Generic[T]):
         self._items: tuple[T, ...] = ()
         self._signature: tuple[int, int, int] | None = None
         self._loaded = False
-        self._remove_stale_temps()
+        durable.remove_stale_temps(path)
 
     def load(self) -> tuple[T, ...]:
         signature = self._stat()
@@ -167,36 +140,14 @@ class _JsonDocument(Generic[T]):
         return tuple(items)
 
     def _set_aside(self, problem: str, *, move: bool) -> None:
-        target = self._aside_path()
         try:
-            if move:
-                os.replace(self.path, target)
-            else:
-                shutil.copyfile(self.path, target)
-                os.chmod(target, 0o600)
+            target = durable.set_aside(self.path, copy=not move)
         except OSError as exc:
-            log.error("zalouser store %s %s, and it could not be set aside to %s (%s); continuing without it",
-                      self.path, problem, target, exc)
+            log.error("zalouser store %s %s, and it could not be set aside (%s); continuing without it",
+                      self.path, problem, exc)
             return
         log.error("zalouser store %s %s: %s it to %s%s", self.path, problem, "moved" if move else "copied",
                   target, "; starting with an empty store" if move else "")
-
-    def _aside_path(self) -> Path:
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        counter = 1
-        while target.exists():
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
-            counter += 1
-        return target
-
-    def _remove_stale_temps(self) -> None:
-        """Temporary files left by a crash mid-write (the real file is intact)."""
-        cutoff = time.time() - _STALE_TEMP_SECONDS
-        for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            with suppress(OSError):
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
 
 
 # --- item codecs -------------------------------------------------------------------------------

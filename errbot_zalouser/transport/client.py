@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from errbot_zalouser.errors import ZcaBadOutput, ZcaTimeout, classify_failure
-from errbot_zalouser.model import BadEvent, SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser.model import MEDIA_KINDS, BadEvent, SendResult, Target, ZaloGroup, ZaloUser
 from errbot_zalouser.transport.argv import build_args, option
 from errbot_zalouser.transport.parsing import (
     extract_message_id,
@@ -49,7 +49,6 @@ TIMEOUTS: dict[str, float] = {
     "msg typing": 10.0,
 }
 
-MEDIA_KINDS = frozenset({"image", "video", "voice"})
 _QR_DATA_URL = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
 

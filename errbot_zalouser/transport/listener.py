@@ -10,7 +10,7 @@ The child is restarted whenever it ends without being asked to: on any exit code
 (0, 1, 75, a signal) and when a watchdog recycles it (no output at all for
 ``stall_seconds``; a ``Listener closed (...)`` line not followed by a reconnect
 within ``closed_grace_seconds``; the optional ``recycle_seconds`` age limit). The
-wait between restarts grows exponentially, with jitter, up to ``backoff_max``,
+wait between restarts grows exponentially (``errbot_zalouser.backoff``) up to ``backoff_max``,
 and starts over once a child stayed connected for ``backoff_stable_seconds``.
 
 The child leads its own session and process group; stopping signals the whole
@@ -24,7 +24,6 @@ import enum
 import json
 import logging
 import os
-import random
 import re
 import signal
 import threading
@@ -37,6 +36,7 @@ from typing import Any
 import pexpect
 from cachetools import TTLCache
 
+from errbot_zalouser.backoff import Backoff, exponential_backoff
 from errbot_zalouser.errors import classify_failure
 from errbot_zalouser.model import BadEvent, InboundEvent
 from errbot_zalouser.transport.lines import LineBuffer
@@ -114,17 +114,6 @@ class ListenerStats:
 
 EventCallback = Callable[[InboundEvent], None]
 StateCallback = Callable[[ListenerState, str], None]
-Backoff = Callable[[int], float]
-
-
-def exponential_backoff(initial: float, maximum: float, rng: Callable[[], float] = random.random) -> Backoff:
-    """``attempt -> seconds``: ``initial * 2**attempt`` capped at ``maximum``, with +-25% jitter."""
-
-    def delay(attempt: int) -> float:
-        base = min(maximum, initial * (2 ** min(attempt, 32)))
-        return max(0.0, min(maximum, base * (0.75 + 0.5 * rng())))
-
-    return delay
 
 
 @dataclass

@@ -15,7 +15,6 @@ import errno
 import itertools
 import logging
 import os
-import re
 import signal
 import subprocess
 import tempfile
@@ -24,12 +23,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
+from errbot_zalouser import ids
 from errbot_zalouser.errors import ZcaCommandFailed, ZcaNotFound, ZcaTimeout
 
 log = logging.getLogger(__name__)
 
 _NOT_FOUND_ERRNOS = frozenset({errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.ENOEXEC})
-_ID_ARG = re.compile(r"^\d{1,32}$")
 _call_ids = itertools.count(1)
 
 
@@ -42,11 +41,6 @@ class CompletedRun:
     stdout: str
     stderr: str
     duration: float
-
-    @property
-    def ok(self) -> bool:
-        """True when the command exited with code 0."""
-        return self.returncode == 0
 
 
 def merged_env(extra: Mapping[str, str] | None) -> dict[str, str] | None:
@@ -78,7 +72,7 @@ def describe_args(args: Sequence[str]) -> str:
         if arg == "--":
             after_dashdash = True
             shown.append(arg)
-        elif _ID_ARG.match(arg):
+        elif ids.is_id(arg):
             shown.append(arg)
         elif arg.startswith("-") and not after_dashdash:
             name, sep, value = arg.partition("=")

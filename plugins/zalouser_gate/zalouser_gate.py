@@ -11,7 +11,7 @@ from typing import Any
 
 from errbot import BotPlugin, cmdfilter
 
-from errbot_zalouser.model import is_zalo_id
+from errbot_zalouser import ids
 from errbot_zalouser.plugins.support import zalouser_api
 
 
@@ -36,5 +36,4 @@ class ZalouserGate(BotPlugin):
 def _zalo_user_id(identifier: Any) -> str | None:
     """The Zalo user id behind an identifier's ACL attribute (``zalouser:<id>``), if it has one."""
     acl = str(getattr(identifier, "aclattr", "") or "")
-    uid = acl.removeprefix("zalouser:")
-    return uid if acl.startswith("zalouser:") and is_zalo_id(uid) else None
+    return ids.user_id(acl) if acl.startswith(ids.SCHEME) else None

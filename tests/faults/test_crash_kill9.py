@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from errbot_zalouser.config import DEFAULT_APPROVED_TEXT
+from errbot_zalouser.settings import DEFAULT_APPROVED_TEXT
 from errbot_zalouser.simulator import state
 from tests.e2e.conftest import start_bot
 from tests.faults.conftest import ADMIN, pid_alive, sent_texts, wait_until

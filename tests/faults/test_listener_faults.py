@@ -13,7 +13,8 @@ import re
 import signal
 import time
 
-from errbot_zalouser.transport.listener import Listener, ListenerSettings, ListenerState, exponential_backoff
+from errbot_zalouser.backoff import exponential_backoff
+from errbot_zalouser.transport.listener import Listener, ListenerSettings, ListenerState
 from tests.faults.conftest import ADMIN, FRIEND, pid_alive, sent_texts, wait_until
 from tests.transport.conftest import Recorder
 

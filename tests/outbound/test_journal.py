@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -145,7 +147,7 @@ def test_compact_keeps_only_pending_atomically(tmp_path: Path) -> None:
         assert [r["item"]["id"] for r in _records(path)] == [i.id for i in items[7:]]
         journal.add(_item(99))  # appends go to the new file
         assert len(_records(path)) == 4
-    assert not list(tmp_path.glob(".j.jsonl.tmp-*"))
+    assert not list(tmp_path.glob(".j.jsonl.*"))  # no temporary file left behind
 
 
 def test_open_compacts_away_done_records(tmp_path: Path) -> None:
@@ -171,10 +173,16 @@ def test_automatic_compaction(tmp_path: Path) -> None:
 
 
 def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
-    stale = tmp_path / ".j.jsonl.tmp-123-456"
-    stale.write_text("partial")
+    # Both forms: the durable helper's, and the one journals wrote before they used it.
+    stale = [tmp_path / ".j.jsonl.tmp-123-456", tmp_path / ".j.jsonl.abc123.tmp"]
+    fresh = tmp_path / ".j.jsonl.def456.tmp"  # may be another process's write in progress
+    old = time.time() - 3600
+    for path in (*stale, fresh):
+        path.write_text("partial")
+    for path in stale:
+        os.utime(path, (old, old))
     Journal(tmp_path / "j.jsonl").close()
-    assert not stale.exists()
+    assert not any(path.exists() for path in stale) and fresh.exists()
 
 
 def test_closed_journal_refuses_writes(tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from errbot_zalouser import ids
 from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
+from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest, Target, ZaloGroup, ZaloUser
 from errbot_zalouser.policy.access import Decision, Outcome
-from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest, Target, ZaloGroup, ZaloUser, is_zalo_id
 from errbot_zalouser.service.api import AccountStatus, AllowEntryView, AllowlistView, ProbeResult, SearchResult
 from errbot_zalouser.service.directory import DirectoryCache
 
@@ -147,8 +148,9 @@ class FakeApi:
         self._record("revoke", user, account=account)
         acc = self._account(account)
         mine = [e for e in self.approved if e.account == acc]
-        matches = [e for e in mine if e.user_id == user] if is_zalo_id(user) else [
-            e for e in mine if e.name.casefold() == user.casefold()
+        user_id = ids.user_id(user)
+        matches = [e for e in mine if e.user_id == user_id] if user_id else [
+            e for e in mine if ids.name_key(e.name) == ids.name_key(user)
         ]
         if len(matches) > 1:
             raise AmbiguousName(user, [(e.user_id, e.name) for e in matches])
@@ -203,8 +205,9 @@ class FakeApi:
         raise NotFound(f"group {found.group_id} was not added from chat on account {acc}.")
 
     def _resolve_user(self, user: str) -> ZaloUser:
-        if is_zalo_id(user):
-            return ZaloUser(user)
+        user_id = ids.user_id(user)
+        if user_id:
+            return ZaloUser(user_id)
         matches = self.directory.find_users_exact(user)
         if len(matches) > 1:
             raise AmbiguousName(user, [(u.user_id, u.name) for u in matches])

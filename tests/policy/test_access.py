@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from errbot_zalouser.config import AccountConfig, GroupRule
 from errbot_zalouser.policy.access import (
     AccessLists,
     Decision,
@@ -15,6 +14,7 @@ from errbot_zalouser.policy.access import (
     group_slug,
     match_group_rule,
 )
+from errbot_zalouser.settings import AccountConfig, GroupRule
 
 DISPATCH, DROP, CHALLENGE = Outcome.DISPATCH, Outcome.DROP, Outcome.CHALLENGE
 ALICE, BOB, STRANGER = "1001", "1002", "9999"
@@ -90,8 +90,15 @@ def test_dm_reasons_are_short_and_name_the_policy(policy, sender, reason):
 
 
 def test_unknown_dm_policy_fails_closed():
-    account = AccountConfig("default", dm_policy="appairage")
+    account = AccountConfig("default")
+    object.__setattr__(account, "dm_policy", "appairage")  # a value AccountConfig itself refuses
     assert decide_dm(account, STRANGER, _lists(account)).outcome is DROP
+
+
+@pytest.mark.parametrize("field", ["dm_policy", "group_policy", "chunk_mode"])
+def test_account_config_refuses_unknown_policies(field):
+    with pytest.raises(ValueError):
+        AccountConfig("default", **{field: "appairage"})
 
 
 # --- groups ------------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from errbot_zalouser.config import (
+from errbot_zalouser.config import load_settings, parse_channel_block
+from errbot_zalouser.errors import ConfigError, NotFound
+from errbot_zalouser.policy.pairing import render_approved_text, render_pairing_reply
+from errbot_zalouser.settings import (
     DEFAULT_PAIRING_REPLY,
     AccountConfig,
     GroupRule,
@@ -14,13 +17,8 @@ from errbot_zalouser.config import (
     OutboundSettings,
     PairingSettings,
     Settings,
-    load_settings,
     normalize_account_id,
-    parse_channel_block,
-    render_approved_text,
-    render_pairing_reply,
 )
-from errbot_zalouser.errors import ConfigError, NotFound
 
 
 def parse(block, defaults=None, env=None):
@@ -432,14 +430,14 @@ def test_default_pairing_reply_is_unbranded_and_uses_the_prefix():
 def test_custom_pairing_texts_render_from_an_account():
     account = parse({"pairing": {"replyText": "Hi {name} ({user_id}): {{code}} is {code}",
                                  "approvedText": "Welcome {name}!"}}).account()
-    assert render_pairing_reply(account, "1", "XY", "Ann") == "Hi Ann (1): {code} is XY"
-    assert render_approved_text(account, "1", "Ann") == "Welcome Ann!"
+    assert render_pairing_reply(account.pairing, "1", "XY", "Ann") == "Hi Ann (1): {code} is XY"
+    assert render_approved_text(account.pairing, "1", "Ann") == "Welcome Ann!"
     assert render_approved_text(PairingSettings(), "1") == "Your pairing request has been approved."
 
 
 def test_empty_reply_text_means_no_reply():
     account = parse({"pairing": {"replyText": ""}}).account()
-    assert render_pairing_reply(account, "1", "XY") == ""
+    assert render_pairing_reply(account.pairing, "1", "XY") == ""
 
 
 # --- load_settings -----------------------------------------------------------------------------

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from errbot_zalouser.errors import StoreError
+from errbot_zalouser.service.migrate import import_openclaw
+from errbot_zalouser.service.pairing import PairingBook
 from errbot_zalouser.stores.jsonfile import open_stores
 from errbot_zalouser.stores.memory import memory_stores
-from errbot_zalouser.stores.migrate import import_openclaw
 
 NOW = datetime(2026, 1, 30, 12, 0, tzinfo=UTC).timestamp()
 
@@ -58,7 +59,7 @@ def test_import_a_credentials_folder(credentials):
     assert {e.source for e in stores.approved.entries(None)} == {"import"}
     assert (report.approved_imported, report.approved_duplicates) == (5, 1)
 
-    pending = stores.pairing.list(None, NOW, 3600.0)
+    pending = PairingBook(stores.pairing).list(None, NOW, 3600.0)
     assert [(r.code, r.user_id, r.account, r.name) for r in pending] == [
         ("NPQR2345", "3004", "work", "Bo"), ("ABCD2345", "3001", "default", "Ann")]
     ann = pending[1]
@@ -103,7 +104,7 @@ def test_import_a_single_file_into_a_chosen_account(credentials):
 def test_unscoped_requests_go_to_the_chosen_account(credentials):
     stores = memory_stores()
     import_openclaw(credentials / "zalouser-pairing.json", stores, account="phone", now=NOW)
-    assert {r.account for r in stores.pairing.list(None, NOW, 3600.0)} == {"phone", "work"}
+    assert {r.account for r in PairingBook(stores.pairing).list(None, NOW, 3600.0)} == {"phone", "work"}
 
 
 @pytest.mark.parametrize(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from errbot_zalouser.config import AccountConfig, GroupRule
+from errbot_zalouser.ids import strip_scheme, user_id
 from errbot_zalouser.policy.access import AccessLists, Outcome, decide_dm, decide_group
 from errbot_zalouser.policy.pairing import ALPHABET, new_code, prune, upsert
-from errbot_zalouser.policy.resolve import strip_prefix
+from errbot_zalouser.settings import AccountConfig, GroupRule
 
 ids = st.text("0123456789", min_size=1, max_size=20)
-names = st.text(min_size=1, max_size=20).filter(lambda s: strip_prefix(s) not in ("", "*"))
+names = st.text(min_size=1, max_size=20).filter(lambda s: strip_scheme(s) not in ("", "*"))
 entries = st.lists(st.one_of(ids, names), max_size=6)
 TTL = 3600.0
 
@@ -25,7 +25,7 @@ TTL = 3600.0
     resolved=st.frozensets(ids, max_size=6),
 )
 def test_unknown_dm_sender_is_never_dispatched(policy, sender, allow_from, approved, resolved):
-    allow_from = [e for e in allow_from if strip_prefix(e) != sender]
+    allow_from = [e for e in allow_from if user_id(e) != sender]
     account = AccountConfig("default", dm_policy=policy, allow_from=allow_from)
     lists = AccessLists.build(account, approved_ids=approved - {sender}, resolved_user_ids=resolved - {sender})
     decision = decide_dm(account, sender, lists)

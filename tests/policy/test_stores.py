@@ -17,6 +17,7 @@ import pytest
 
 from errbot_zalouser.errors import StoreError
 from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest
+from errbot_zalouser.service.pairing import PairingBook
 from errbot_zalouser.stores import jsonfile
 from errbot_zalouser.stores.base import ApprovedStore, GroupAllowStore, PairingStore, Stores
 from errbot_zalouser.stores.jsonfile import (
@@ -54,7 +55,7 @@ def test_stores_satisfy_the_protocols(stores):
 
 
 def test_pairing_upsert_list_take(stores):
-    store = stores.pairing
+    store = PairingBook(stores.pairing)
     first, created = store.upsert("default", "1", "Ann", 10.0, **LIMITS)
     assert created and first.name == "Ann"
     again, created = store.upsert("default", "1", "Ann", 20.0, **LIMITS)
@@ -70,7 +71,7 @@ def test_pairing_upsert_list_take(stores):
 
 
 def test_pairing_cap_and_expiry(stores):
-    store = stores.pairing
+    store = PairingBook(stores.pairing)
     for user in "123":
         assert store.upsert("default", user, "", 0.0, **LIMITS)[1]
     assert store.upsert("default", "4", "", 1.0, **LIMITS) == (None, False)
@@ -81,20 +82,71 @@ def test_pairing_cap_and_expiry(stores):
 
 
 def test_pairing_scope_account_caps_per_account(stores):
+    book = PairingBook(stores.pairing)
     limits = dict(LIMITS, scope="account")
     for user in "123":
-        stores.pairing.upsert("a", user, "", 0.0, **limits)
-    assert stores.pairing.upsert("b", "9", "", 0.0, **limits)[1]
-    assert stores.pairing.upsert("a", "9", "", 0.0, **limits) == (None, False)
+        book.upsert("a", user, "", 0.0, **limits)
+    assert book.upsert("b", "9", "", 0.0, **limits)[1]
+    assert book.upsert("a", "9", "", 0.0, **limits) == (None, False)
 
 
 def test_pairing_insert(stores):
+    book = PairingBook(stores.pairing)
     request = PairingRequest("ABCD2345", "1", "default", 100.0, 150.0, "Ann")
-    assert stores.pairing.insert(request, now=200.0, ttl=TTL)
-    assert not stores.pairing.insert(request, now=200.0, ttl=TTL)  # same code
-    assert not stores.pairing.insert(PairingRequest("ZZZZ2345", "1", "default", 100.0, 100.0), now=200.0, ttl=TTL)
-    assert not stores.pairing.insert(PairingRequest("YYYY2345", "2", "default", 0.0, 0.0), now=TTL, ttl=TTL)
-    assert stores.pairing.list(None, 200.0, TTL) == [request]
+    assert book.insert(request, now=200.0, ttl=TTL)
+    assert not book.insert(request, now=200.0, ttl=TTL)  # same code
+    assert not book.insert(PairingRequest("ZZZZ2345", "1", "default", 100.0, 100.0), now=200.0, ttl=TTL)
+    assert not book.insert(PairingRequest("YYYY2345", "2", "default", 0.0, 0.0), now=TTL, ttl=TTL)
+    assert book.list(None, 200.0, TTL) == [request]
+
+
+# --- contract: the pairing store itself (no rules, one update at a time) -------------------------
+
+REQUEST = PairingRequest("ABCD2345", "1", "default", 100.0, 150.0, "Ann")
+
+
+def test_pairing_update_saves_the_new_tuple_and_returns_the_result(stores):
+    store = stores.pairing
+    assert store.load() == ()
+    assert store.update(lambda current: ((*current, REQUEST), "added")) == "added"
+    assert store.load() == (REQUEST,)
+    assert store.update(lambda current: ((), len(current))) == 1
+    assert store.load() == ()
+
+
+def test_pairing_update_that_raises_changes_nothing(stores):
+    store = stores.pairing
+    store.update(lambda current: ((REQUEST,), None))
+
+    def broken(current):
+        raise RuntimeError("policy bug")
+
+    with pytest.raises(RuntimeError):
+        store.update(broken)
+    assert store.load() == (REQUEST,)
+
+
+def test_pairing_update_without_a_change_does_not_write(tmp_path):
+    store = open_stores(tmp_path).pairing
+    store.update(lambda current: ((REQUEST,), None))
+    path = tmp_path / "zalouser" / "pairing.json"
+    before = path.stat().st_ino
+    store.update(lambda current: (current, None))
+    assert path.stat().st_ino == before  # an atomic write would have renamed a new file over it
+
+
+def test_concurrent_pairing_updates_are_serialised(stores):
+    def worker(base: int) -> None:
+        for i in range(20):
+            request = PairingRequest(f"C{base + i:07d}", str(base + i), "default", 1.0, 1.0)
+            stores.pairing.update(lambda current, r=request: ((*current, r), None))
+
+    threads = [threading.Thread(target=worker, args=(k * 1000,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(stores.pairing.load()) == 80
 
 
 # --- contract: approved and group-allow --------------------------------------------------------
@@ -146,17 +198,17 @@ def test_json_stores_persist_across_reopen(tmp_path):
     first = open_stores(tmp_path)
     first.approved.add(approved("1"))
     first.group_allow.add(group("7"))
-    request, _ = first.pairing.upsert("default", "2", "Bob", 100.0, **LIMITS)
+    request, _ = PairingBook(first.pairing).upsert("default", "2", "Bob", 100.0, **LIMITS)
     again = open_stores(tmp_path)
     assert again.approved.entries("default") == [approved("1")]
     assert again.group_allow.entries("default") == [group("7")]
-    assert again.pairing.list(None, 200.0, TTL) == [request]
+    assert PairingBook(again.pairing).list(None, 200.0, TTL) == [request]
 
 
 def test_json_file_format(tmp_path):
     stores = open_stores(tmp_path)
     stores.approved.add(approved("1"))
-    stores.pairing.upsert("default", "2", "Bob", 100.0, **LIMITS)
+    PairingBook(stores.pairing).upsert("default", "2", "Bob", 100.0, **LIMITS)
     folder = tmp_path / "zalouser"
     doc = json.loads((folder / "approved.json").read_text())
     assert doc == {"version": 1, "entries": [{"userId": "1", "account": "default", "source": "pairing",
@@ -169,7 +221,7 @@ def test_files_are_0600_in_a_0700_directory(tmp_path):
     stores = open_stores(tmp_path)
     stores.approved.add(approved("1"))
     stores.group_allow.add(group("1"))
-    stores.pairing.upsert("default", "2", "", 0.0, **LIMITS)
+    PairingBook(stores.pairing).upsert("default", "2", "", 0.0, **LIMITS)
     folder = tmp_path / "zalouser"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     for name in ("approved.json", "group-allow.json", "pairing.json"):
@@ -289,6 +341,7 @@ def test_open_stores_fails_cleanly_when_the_folder_cannot_be_made(tmp_path):
 _WRITER = textwrap.dedent("""
     import sys
     from errbot_zalouser.model import ApprovedEntry
+    from errbot_zalouser.service.pairing import PairingBook
     from errbot_zalouser.stores.jsonfile import atomic_write_json, open_stores
     folder = sys.argv[1]
     stores = open_stores(folder)
@@ -299,7 +352,8 @@ _WRITER = textwrap.dedent("""
         uid = str(1000 + i % 40)
         if not stores.approved.add(ApprovedEntry(uid, "default", "pairing", float(i))):
             stores.approved.remove("default", uid)
-        stores.pairing.upsert("default", uid, "x" * 200, float(i), ttl=3600.0, max_pending=3, scope="channel")
+        PairingBook(stores.pairing).upsert("default", uid, "x" * 200, float(i), ttl=3600.0, max_pending=3,
+                                           scope="channel")
         atomic_write_json(folder + "/zalouser/big.json", {"version": 1, "i": i, "rows": ["y" * 100] * 2000})
 """)
 
@@ -326,4 +380,4 @@ def test_files_always_parse_after_kill_9(tmp_path):
     assert not list((folder / "zalouser").glob("*.corrupt-*"))
     stores = open_stores(folder)
     assert stores.approved.entries(None)
-    assert len(stores.pairing.list(None, 1.0, 1e12)) <= 3
+    assert len(PairingBook(stores.pairing).list(None, 1.0, 1e12)) <= 3

@@ -3,74 +3,23 @@
 from __future__ import annotations
 
 import threading
-import unicodedata
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from errbot_zalouser.errors import AmbiguousName, NotFound
+from errbot_zalouser.ids import name_key
 from errbot_zalouser.model import ZaloGroup, ZaloUser
 from errbot_zalouser.service.directory import (
     DirectoryCache,
     SearchIndex,
-    fold,
     group_fields,
     query_variants,
     search,
     user_fields,
     user_sort_key,
 )
-
-# --- fold ----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "folded"),
-    [
-        ("Nguyễn", "nguyen"),
-        ("NGUYỄN", "nguyen"),
-        ("Đào", "dao"),
-        ("đào", "dao"),
-        ("ĐẶNG", "dang"),
-        ("Ðào", "dao"),  # U+00D0, the look-alike sometimes typed for Đ
-        ("Trần Thị Ưng", "tran thi ung"),
-        ("Phở  bò\t tái\n", "pho bo tai"),
-        ("Lê Văn Nguyện", "le van nguyen"),
-        (unicodedata.normalize("NFD", "Nguyễn Đức"), "nguyen duc"),
-        ("84912345678", "84912345678"),
-        ("", ""),
-        ("   ", ""),
-    ],
-)
-def test_fold_table(text: str, folded: str) -> None:
-    assert fold(text) == folded
-
-
-VIETNAMESE_LETTERS = (
-    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
-)
-vietnamese_text = st.text(
-    alphabet=st.sampled_from(VIETNAMESE_LETTERS + VIETNAMESE_LETTERS.upper() + " 0123456789\t"), max_size=60
-)
-
-
-@given(st.text(max_size=80))
-def test_fold_is_idempotent(text: str) -> None:
-    assert fold(fold(text)) == fold(text)
-
-
-@given(vietnamese_text)
-def test_fold_of_vietnamese_is_ascii_lowercase(text: str) -> None:
-    folded = fold(text)
-    assert folded.isascii()
-    assert folded == folded.lower()
-    assert "  " not in folded and folded == folded.strip()
-
-
-@given(vietnamese_text)
-def test_fold_ignores_normalization_form(text: str) -> None:
-    assert fold(unicodedata.normalize("NFD", text)) == fold(unicodedata.normalize("NFC", text))
 
 
 @pytest.mark.parametrize(
@@ -176,7 +125,7 @@ def test_index_named_and_exact() -> None:
 
 def reference_rank(user: ZaloUser, query: str) -> int | None:
     """The documented ranking, computed the slow way."""
-    keys = [fold(f) for f in user_fields(user) if fold(f)]
+    keys = [name_key(f) for f in user_fields(user) if name_key(f)]
     if query in keys:
         return 0
     if any(k.startswith(query) or f" {query}" in k for k in keys):
@@ -191,7 +140,7 @@ def reference_rank(user: ZaloUser, query: str) -> int | None:
 
 
 def reference_search(users: list[ZaloUser], query: str) -> list[str]:
-    ranked = [(reference_rank(u, fold(query)), user_sort_key(u), u.user_id) for u in users]
+    ranked = [(reference_rank(u, name_key(query)), user_sort_key(u), u.user_id) for u in users]
     return [uid for rank, _key, uid in sorted(r for r in ranked if r[0] is not None)]
 
 

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from errbot_zalouser.config import OutboundSettings, parse_channel_block
+from errbot_zalouser.config import parse_channel_block
 from errbot_zalouser.errors import NotFound
 from errbot_zalouser.model import Target
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.service.outbox import JOURNAL_NAME, Outbox
+from errbot_zalouser.settings import OutboundSettings
 from errbot_zalouser.transport.client import ZcaClient
 from tests.fake_transport import InProcessZca
 

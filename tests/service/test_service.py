@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 import pytest
 
 from errbot_zalouser.config import parse_channel_block
-from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
+from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError, ZcaError
 from errbot_zalouser.model import InboundEvent
 from errbot_zalouser.policy.access import Outcome
 from errbot_zalouser.service.service import StartupError, ZalouserService
@@ -161,3 +162,23 @@ def test_preflight_reports_logged_out_profiles(tmp_path, sim, zca_sim_path):
     service = ZalouserService(settings, tmp_path / "data", runner=CliRunner(zca_sim_path))
     with pytest.raises(StartupError, match="errbot_zalouser login --account default"):
         service.preflight()
+
+
+@pytest.mark.parametrize("written", ["Dao Thi Bich", "ĐÀO THỊ BÍCH", unicodedata.normalize("NFD", "Đào Thị Bích")])
+def test_one_name_rule_from_config_and_from_chat(make_service, written):
+    """A name finds the same person in allowFrom (start-up), !allowlist add and !pair revoke."""
+    bich = "3318205567419902764"  # Đào Thị Bích
+    service = make_service(dmPolicy="allowlist", allowFrom=[written])
+    assert (bich, "resolved") in {(row.id, row.source) for row in service.allowlist().dm}
+    assert service.admit("default", dm(bich)).outcome is Outcome.DISPATCH
+    assert service.allow_user(written).user_id == bich
+    assert service.revoke(written.lower()).user_id == bich
+
+
+def test_group_exists_never_turns_a_zca_failure_into_a_no(make_service, sim):
+    service = make_service()  # nothing configured by name: the group list is not fetched yet
+    sim.fail("group list", stderr="Error: simulated outage")
+    with pytest.raises(ZcaError, match="simulated outage"):
+        service.group_exists(WORK_CHAT)
+    assert service.group_exists(WORK_CHAT) is True
+    assert service.group_exists("1234567") is False  # an id the account is not in

@@ -6,7 +6,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from errbot_zalouser.transport.lines import LineBuffer
-from errbot_zalouser.transport.listener import exponential_backoff
 
 
 def feed_all(buf: LineBuffer, chunks: list[bytes]) -> list[bytes]:
@@ -67,13 +66,4 @@ def test_any_chunking_gives_the_same_lines(lines, cuts):
     buf = LineBuffer(64)
     assert feed_all(buf, chunks) == lines
     assert buf.flush() is None
-
-
-def test_exponential_backoff_caps_and_jitters():
-    low = exponential_backoff(1.0, 60.0, rng=lambda: 0.0)
-    high = exponential_backoff(1.0, 60.0, rng=lambda: 1.0)
-    assert [low(n) for n in range(4)] == [0.75, 1.5, 3.0, 6.0]
-    assert [high(n) for n in range(3)] == [1.25, 2.5, 5.0]
-    assert high(10) == 60.0 and low(10) == 45.0
-    assert high(10_000) == 60.0
 

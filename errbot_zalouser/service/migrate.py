@@ -22,11 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from errbot_zalouser.config import normalize_account_id
+from errbot_zalouser import ids
 from errbot_zalouser.errors import StoreError
 from errbot_zalouser.model import ApprovedEntry, PairingRequest
 from errbot_zalouser.policy.pairing import ALPHABET, is_live, normalize_code
-from errbot_zalouser.policy.resolve import is_numeric_id, strip_prefix
+from errbot_zalouser.service.pairing import PairingBook
+from errbot_zalouser.settings import normalize_account_id
 from errbot_zalouser.stores.base import Stores
 
 PAIRING_FILE = "zalouser-pairing.json"
@@ -89,13 +90,14 @@ def import_openclaw(source: Path | str, stores: Stores, *, account: str = "defau
     without ``meta.accountId``. Raises StoreError when ``source`` holds nothing importable.
     """
     tally = _Tally()
+    pending = PairingBook(stores.pairing)
     for path in _files(Path(source).expanduser()):
         tally.files.append(str(path))
         doc = _read(path, tally)
         if doc is None:
             continue
         if path.name == PAIRING_FILE:
-            _import_requests(path, doc, stores, account, now, ttl, tally)
+            _import_requests(path, doc, stores, pending, account, now, ttl, tally)
         else:
             _import_allow(path, doc, stores, _allow_account(path.name, account), now, tally)
     return tally.report()
@@ -139,11 +141,11 @@ def _import_allow(path: Path, doc: dict[str, Any], stores: Stores, account: str,
         tally.skipped.append(Skipped(path.name, "the whole file", 'no "allowFrom" list'))
         return
     for raw in entries:
-        user_id = strip_prefix(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
-        if user_id == "*":
+        user_id = ids.user_id(raw)
+        if isinstance(raw, str) and ids.strip_scheme(raw) == "*":
             tally.skipped.append(Skipped(path.name, '"*"', 'a wildcard is not an approval; put "*" in the '
                                                           "config allowFrom if it is really meant"))
-        elif not is_numeric_id(user_id):
+        elif user_id is None:
             tally.skipped.append(Skipped(path.name, json.dumps(raw, ensure_ascii=False), "not a numeric Zalo user id"))
         elif stores.approved.add(ApprovedEntry(user_id, account, IMPORT_SOURCE, now, added_by=f"openclaw {path.name}")):
             tally.counts["approved_imported"] += 1
@@ -151,8 +153,8 @@ def _import_allow(path: Path, doc: dict[str, Any], stores: Stores, account: str,
             tally.counts["approved_duplicates"] += 1
 
 
-def _import_requests(path: Path, doc: dict[str, Any], stores: Stores, account: str, now: float, ttl: float,
-                     tally: _Tally) -> None:
+def _import_requests(path: Path, doc: dict[str, Any], stores: Stores, pending: PairingBook, account: str,
+                     now: float, ttl: float, tally: _Tally) -> None:
     requests = doc.get("requests")
     if not isinstance(requests, list):
         tally.skipped.append(Skipped(path.name, "the whole file", 'no "requests" list'))
@@ -164,7 +166,7 @@ def _import_requests(path: Path, doc: dict[str, Any], stores: Stores, account: s
             tally.skipped.append(Skipped(path.name, f"request {label or '?'}", problem))
         elif request.user_id in stores.approved.ids(request.account):
             tally.skipped.append(Skipped(path.name, f"request {request.code}", "sender is already approved"))
-        elif stores.pairing.insert(request, now=now, ttl=ttl):
+        elif pending.insert(request, now=now, ttl=ttl):
             tally.counts["pairing_imported"] += 1
         else:
             tally.counts["pairing_duplicates"] += 1
@@ -174,10 +176,10 @@ def _request(raw: Any, account: str, now: float, ttl: float) -> tuple[PairingReq
     """One OpenClaw request -> (PairingRequest, "") or (None, why it is skipped)."""
     if not isinstance(raw, dict):
         return None, "not an object"
-    user_id = strip_prefix(raw.get("id", "")) if isinstance(raw.get("id"), (str, int)) else ""
+    user_id = ids.user_id(raw.get("id"))
     code = normalize_code(raw["code"]) if isinstance(raw.get("code"), str) else ""
     created = _epoch(raw.get("createdAt"))
-    if not is_numeric_id(user_id):
+    if user_id is None:
         return None, "no numeric Zalo user id"
     if not code or any(c not in ALPHABET for c in code):
         return None, "no valid pairing code"

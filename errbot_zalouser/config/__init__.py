@@ -1,0 +1,80 @@
+"""Configuration: errbot's ``ZALOUSER`` / ``ZALOUSER_CONFIG`` -> one frozen ``settings.Settings``.
+
+The input is an OpenClaw ``channels.zalouser`` block, so an existing OpenClaw setup can be
+pointed at as it is. ``ZALOUSER`` is that block as a dict in errbot's ``config.py``;
+``ZALOUSER_CONFIG`` is the path of a JSON5 file holding either the block or a whole OpenClaw
+config (whose ``channels.zalouser`` and ``channels.defaults`` are read). ``ZALOUSER_ZCA``
+names the executable (default ``zca``). Nothing set means an empty block: all defaults.
+
+Keys (channel level = directly in the block; account level = also under
+``accounts.<id>``, where a value replaces the channel-level one as a whole: lists and maps
+are not merged, and neither are our ``pairing`` objects):
+
+==============================  =========  ==================================  ==========
+key                             level      values                              default
+==============================  =========  ==================================  ==========
+enabled                         both       bool; false on either level         true
+                                           disables the account
+defaultAccount                  channel    account id                          see below
+accounts                        channel    map id -> account-level keys        one account
+                                                                               "default"
+name                            both       label shown in status               ""
+profile                         both       zca profile                         see below
+dmPolicy                        both       pairing | allowlist | open |        pairing
+                                           disabled
+allowFrom                       both       list of user ids (or friend names,  []
+                                           resolved at start-up), "*" = all
+groupPolicy                     both       open | allowlist | disabled         channels.defaults
+                                                                               .groupPolicy, else
+                                                                               open
+groups                          both       map id | group:<id> | name | "*"    {}
+                                           -> {allow, enabled, requireMention}
+groupAllowFrom                  both       senders allowed inside groups       [] (any member)
+requireMention                  both       bool: group messages need @bot      false
+dangerouslyAllowNameMatching    both       bool: true = group name/slug keys   false (ids only
+                                           also match at run time              at run time)
+chunkMode                       both       length | newline                    length
+textChunkLimit                  both       integer 1..2000                     2000
+markdown, messagePrefix         both       accepted for compatibility, unused
+pairing.ttlSeconds              both       seconds a code lives                3600
+pairing.maxPending              both       integer 1..100                      3
+pairing.replyText               both       template: {user_id} {code} {name}   unbranded text
+                                           {prefix}; "" = create the request
+                                           but send no reply
+pairing.approvedText            both       template: {user_id} {name} {prefix} see below
+pairing.scope                   both       channel | account (pending cap)     channel
+outbound.workers                channel    integer 1..32                       8
+outbound.ratePerSecond          channel    messages per second per account     1.0
+outbound.burst                  channel    integer 1..100                      5
+outbound.maxAttempts            channel    integer 1..20                       4
+outbound.retryBaseSeconds       channel    seconds                             1.0
+outbound.retryMaxSeconds        channel    seconds, >= retryBaseSeconds        30.0
+outbound.sendTimeoutSeconds     channel    seconds                             30.0
+listener.stallSeconds           channel    silence before a restart            3600
+listener.closedGraceSeconds     channel    seconds                             30
+listener.recycleSeconds         channel    planned restart period, or null     null
+listener.backoffInitialSeconds  channel    first wait before a restart         1.0
+listener.backoffMaxSeconds      channel    longest wait between restarts       60.0
+==============================  =========  ==================================  ==========
+
+Account ids are the sorted keys of ``accounts`` (lower-cased, runs of characters other than
+``a-z 0-9 _ -`` replaced by one ``-``, none at the ends, at most 64), or ``["default"]``. The
+default account is ``defaultAccount``, else ``"default"`` if it exists, else the first. The zca
+profile of an account is its ``profile``, else ``$ZCA_PROFILE``, else the account id (unless
+"default"), else ``"default"``. A ``null`` value counts as not set.
+
+Unknown keys are warnings (with a "did you mean" hint); invalid values raise
+:class:`ConfigError` naming the full key path, the bad value and the accepted values.
+
+The package reads and validates, and holds no value type: those are in ``errbot_zalouser.settings``.
+``loading`` finds the document, ``channel`` merges the channel level into each account,
+``readers`` checks one value each, ``suggest`` finds the value someone meant, ``security``
+warns about risky settings.
+"""
+
+from __future__ import annotations
+
+from errbot_zalouser.config.channel import parse_channel_block
+from errbot_zalouser.config.loading import load_settings
+
+__all__ = ["load_settings", "parse_channel_block"]
