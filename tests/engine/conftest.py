@@ -42,10 +42,10 @@ def fake(tmp_path: Path) -> FakeZca:
     return FakeZca.create(tmp_path / "fakezca")
 
 
-def fast_settings(node: str, fake: FakeZca, **changes: Any) -> EngineSettings:
+def fast_settings(node_path: str, fake: FakeZca, **changes: Any) -> EngineSettings:
     settings = EngineSettings(
         zca_js=fake.module,
-        node=node,
+        node=node_path,
         openzca_home=str(fake.openzca_home),
         start_timeout=15.0,
         login_timeout=10.0,

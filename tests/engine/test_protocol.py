@@ -102,6 +102,7 @@ def test_events_split_known_and_unknown_fields():
 def test_an_unknown_event_name_is_an_event_that_is_not_known():
     line = decode_line(b'{"type":"event","event":"typing","threadId":"1"}')
     assert isinstance(line, Event) and not line.known
+    assert line.unknown_fields == ()  # the whole event is unknown, not its fields
 
 
 @given(st.text(max_size=200))

@@ -74,7 +74,7 @@ class EngineClient:
         """
         settings = self.engine.settings
         try:
-            self.engine.wait_ready(settings.start_timeout + settings.login_timeout)
+            self.engine.wait_ready(settings.start_timeout + settings.login_timeout, any_failure=True)
         except (ZcaNotAuthenticated, EngineUnavailable, ZcaTimeout) as exc:
             log.warning("zca-js engine (profile %s) is not logged in: %s", self.profile, exc)
             return False

@@ -223,11 +223,13 @@ class Engine:
         self.start()
         return self._wait(lambda: self._hello, timeout, "did not start")
 
-    def wait_ready(self, timeout: float) -> int:
-        """Wait for a logged-in child; return its generation. Raises the reason it is not ready."""
+    def wait_ready(self, timeout: float, *, any_failure: bool = False) -> int:
+        """Wait for a logged-in child; return its generation. Raises the reason it is not ready:
+        at once for failures a restart will not mend soon (refused credentials, a busy profile, a
+        missing install), and with ``any_failure`` for any failed start (a login that timed out)."""
         self.start()
         return self._wait(lambda: self._generation if self._stats.state is EngineState.READY else None,
-                          timeout, "is not logged in")
+                          timeout, "is not logged in", any_failure)
 
     def call(self, op: str, args: Mapping[str, Any] | None = None, *, timeout: float) -> Mapping[str, Any]:
         """Send one request and wait for its result; raises the typed error (see module docstring)."""
@@ -284,7 +286,7 @@ class Engine:
         except ZcaError as exc:
             log.warning("engine %s: could not ask for the listener: %s", self.name, exc)
 
-    def _wait(self, probe: Callable[[], Any], timeout: float, what: str) -> Any:
+    def _wait(self, probe: Callable[[], Any], timeout: float, what: str, any_failure: bool = False) -> Any:
         deadline = self._clock() + timeout
         with self._cond:
             while True:
@@ -294,7 +296,9 @@ class Engine:
                 if self._stop.is_set():
                     raise EngineUnavailable(f"zca-js engine {self.name} is stopped; not sent", argv=("zca-js",))
                 fatal = self._fatal
-                if fatal is not None and fatal.kind in _TERMINAL and self._stats.state is EngineState.BACKOFF:
+                if fatal is not None and (any_failure or fatal.kind in _TERMINAL) and (
+                    self._stats.state is EngineState.BACKOFF
+                ):
                     raise protocol.error_for("start", fatal)
                 left = deadline - self._clock()
                 if left <= 0:

@@ -88,11 +88,22 @@ def zca_js_dir(folder: Path | str) -> Path:
 
 
 def install_engine(
-    folder: Path | str | None = None, *, node: str = "node", npm: str = "npm", timeout: float = 600.0
+    folder: Path | str | None = None,
+    *,
+    node: str = "node",
+    npm: str = "npm",
+    timeout: float = 600.0,
+    force: bool = False,
 ) -> Path:
-    """Install the pinned zca-js into ``folder`` (default: ``default_folder()``); return its package folder."""
+    """Install the pinned zca-js into ``folder`` (default: ``default_folder()``); return its package folder.
+
+    When the folder already holds exactly this install (same lock file, pinned version present),
+    npm is not run again unless ``force``.
+    """
     target = Path(folder).expanduser() if folder else default_folder()
     node_version(node)
+    if not force and _installed(target):
+        return zca_js_dir(target)
     npm_path = find_tool(npm, "npm")
     target.mkdir(parents=True, exist_ok=True)
     for name in _MANIFESTS:
@@ -110,6 +121,15 @@ def install_engine(
         hint = "check the network connection to the npm registry, then " if _NETWORK.search(run.stderr) else ""
         raise EngineNotInstalled(f"npm ci in {target} failed: {last.strip()[:200]} ({hint}run `{INSTALL_COMMAND}` again)")
     return zca_js_dir(target)
+
+
+def _installed(target: Path) -> bool:
+    try:
+        same_lock = (target / "package-lock.json").read_bytes() == (NODE_DIR / "package-lock.json").read_bytes()
+        zca_js_dir(target)
+    except (OSError, EngineNotInstalled):
+        return False
+    return same_lock
 
 
 def is_network_failure(error: EngineNotInstalled) -> bool:

@@ -118,8 +118,9 @@ def decode_line(raw: bytes) -> Line:
     if kind == "event" and isinstance(obj.get("event"), str):
         name = obj["event"]
         body = {k: v for k, v in obj.items() if k not in ("type", "event")}
-        expected = EVENT_FIELDS.get(name, frozenset())
-        return Event(name, MappingProxyType(body), tuple(sorted(k for k in body if k not in expected)))
+        expected = EVENT_FIELDS.get(name)
+        unknown = tuple(sorted(k for k in body if k not in expected)) if expected is not None else ()
+        return Event(name, MappingProxyType(body), unknown)
     return BadLine("neither a response nor an event", sample)
 
 
