@@ -39,14 +39,18 @@ def client(make_engine) -> EngineClient:
     return EngineClient(make_engine(), "default")
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[str]:
     """A local web server for media URLs: http://127.0.0.1:<port>/<file in tmp_path/www>."""
     root = tmp_path / "www"
     root.mkdir()
     (root / "cat.jpg").write_bytes(b"\xff\xd8\xff" + b"j" * 2000)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    handler = functools.partial(QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

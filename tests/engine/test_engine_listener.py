@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -18,7 +18,7 @@ GROUP = "6920154873301128374"
 
 
 @pytest.fixture
-def listen(make_engine) -> Callable[..., tuple[EngineListener, Recorder]]:
+def listen(make_engine) -> Iterator[Callable[..., tuple[EngineListener, Recorder]]]:
     started: list[EngineListener] = []
 
     def make(**engine_changes) -> tuple[EngineListener, Recorder]:

@@ -15,98 +15,36 @@ never says hello, with the project's capped exponential backoff. What it guarant
 Subscribers (``subscribe``) get ``(name, body)`` on the stdout reader thread for the engine's
 ``message``, ``reaction``, ``undo`` and ``connection`` events, and for two of the supervisor's
 own: ``spawned`` ``{pid}`` and ``exited`` ``{detail, code, delay}``. They must return quickly.
+
+(Over 400 lines: the supervisor loop, the request path and the line handlers all read and change
+one child generation and one state under one lock; kept in one class so that lock stays visible.)
 """
 
 from __future__ import annotations
 
-import enum
-import itertools
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from errbot_zalouser.errors import EngineLost, EngineUnavailable, ZcaError, ZcaTimeout
 from errbot_zalouser.transport.engine import protocol
 from errbot_zalouser.transport.engine.child import EngineChild, kill_stray, printable
-from errbot_zalouser.transport.engine.install import ENGINE_SCRIPT
+from errbot_zalouser.transport.engine.pending import Pending, PendingTable
 from errbot_zalouser.transport.engine.protocol import BadLine, Event, Response, WireError
+from errbot_zalouser.transport.engine.settings import EngineSettings, EngineState, EngineStats, child_env
 from errbot_zalouser.transport.listener import Backoff, exponential_backoff
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Engine", "EngineSettings", "EngineState", "EngineStats"]
 
 _POLL = 0.1
 _TERMINAL = frozenset({"auth", "profile_locked", "not_installed", "bad_request"})  # a restart will not help soon
 _FORWARDED = frozenset({"message", "reaction", "undo", "connection"})
 _LOUD_LIMIT = 20  # bad lines logged as warnings before they drop to debug
-
-
-class EngineState(enum.Enum):
-    STOPPED = "stopped"
-    STARTING = "starting"  # child spawned, no hello yet
-    LOGGING_IN = "logging_in"  # hello received, login under way
-    READY = "ready"
-    BACKOFF = "backoff"  # the child ended; waiting before the next start
-    STOPPING = "stopping"
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """How to run and watch one engine. Times in seconds."""
-
-    zca_js: str  # the zca-js package folder (install.zca_js_dir), or a stand-in module
-    node: str = "node"
-    script: str = str(ENGINE_SCRIPT)  # the engine program (another copy, or a test stand-in)
-    openzca_home: str | None = None  # where `zca auth login` keeps profiles (default: $OPENZCA_HOME, ~/.openzca)
-    credentials: str | None = None  # a credentials.json path, overriding the profile's
-    lock: bool = True
-    start_timeout: float = 20.0  # spawn -> hello (node start-up and loading zca-js)
-    login_timeout: float = 45.0  # hello -> login result (the engine gives up itself after 30)
-    heartbeat_seconds: float = 15.0
-    stall_seconds: float = 60.0  # a ready engine that prints nothing this long is restarted
-    backoff_initial: float = 1.0
-    backoff_max: float = 60.0
-    backoff_stable_seconds: float = 60.0
-    kill_grace: float = 3.0
-    max_line_bytes: int = 4 * 1024 * 1024
-    env: Mapping[str, str] | None = None
-
-
-@dataclass(frozen=True)
-class EngineStats:
-    state: EngineState = EngineState.STOPPED
-    pid: int | None = None
-    starts: int = 0
-    requests: int = 0
-    responses: int = 0
-    timeouts: int = 0
-    lost: int = 0  # requests in flight when a child died
-    bad_lines: int = 0
-    oversize_lines: int = 0
-    unknown_ids: int = 0
-    unknown_fields: int = 0
-    unknown_events: int = 0
-    protocol_errors: int = 0
-    stderr_lines: int = 0
-    last_error: str = ""
-    last_exit_code: int | None = None
-    user_id: str = ""
-    connected: bool = False
-    last_output_at: float | None = None
-
-
-@dataclass
-class _Pending:
-    request_id: str
-    op: str
-    generation: int
-    done: threading.Event
-    callback: Callable[[_Pending], None] | None = None
-    response: Response | None = None
-    lost: str = ""
 
 
 class Engine:
@@ -136,12 +74,10 @@ class Engine:
         self._generation = 0
         self._hello: Mapping[str, Any] | None = None
         self._fatal: WireError | None = None
-        self._pending: dict[str, _Pending] = {}
-        self._ids = itertools.count(1)
+        self._pending = PendingTable()
         self._subscribers: list[Callable[[str, Mapping[str, Any]], None]] = []
         self._listening = False
         self._last_line = 0.0
-        self._ready_at: float | None = None
         self._loud = 0
 
     def __repr__(self) -> str:
@@ -239,8 +175,7 @@ class Engine:
         engine_limit = max(1, int((remaining - min(1.0, remaining * 0.1)) * 1000))
         pending = self._submit(op, {**(args or {}), "timeoutMs": engine_limit}, generation)
         if not pending.done.wait(max(0.0, deadline - self._clock())):
-            with self._cond:
-                self._pending.pop(pending.request_id, None)
+            self._pending.take(pending.request_id)
             self._bump("timeouts")
             raise ZcaTimeout(f"zca-js engine {op}: no answer within {timeout:g}s; unknown whether it was sent",
                              argv=("zca-js", op))
@@ -256,18 +191,15 @@ class Engine:
     # --- requests --------------------------------------------------------------------------------
 
     def _submit(self, op: str, args: Mapping[str, Any], generation: int,
-                callback: Callable[[_Pending], None] | None = None) -> _Pending:
-        request_id = f"{generation}-{next(self._ids)}"
-        pending = _Pending(request_id, op, generation, threading.Event(), callback)
+                callback: Callable[[Pending], None] | None = None) -> Pending:
         with self._cond:
             child = self._child if self._generation == generation else None
-            if child is None:
-                raise EngineUnavailable(f"zca-js engine {op}: the engine restarted; not sent", argv=("zca-js", op))
-            self._pending[request_id] = pending
+        if child is None:
+            raise EngineUnavailable(f"zca-js engine {op}: the engine restarted; not sent", argv=("zca-js", op))
+        pending = self._pending.add(op, generation, callback)
         self._bump("requests")
-        if not child.send(protocol.encode_request(request_id, op, args)):
-            with self._cond:
-                self._pending.pop(request_id, None)
+        if not child.send(protocol.encode_request(pending.request_id, op, args)):
+            self._pending.take(pending.request_id)
             raise EngineUnavailable(f"zca-js engine {op}: the engine is not reading; not sent", argv=("zca-js", op))
         return pending
 
@@ -275,7 +207,7 @@ class Engine:
         with self._cond:
             generation = self._generation
 
-        def done(pending: _Pending) -> None:
+        def done(pending: Pending) -> None:
             response = pending.response
             if pending.lost or response is None or not response.ok:
                 why = pending.lost or (response.error.message if response and response.error else "no answer")
@@ -308,19 +240,11 @@ class Engine:
                 self._cond.wait(min(left, _POLL))
 
     def _fail_pending(self, generation: int, why: str) -> None:
-        with self._cond:
-            lost = [(k, p) for k, p in self._pending.items() if p.generation == generation]
-            for key, _ in lost:
-                del self._pending[key]
+        lost = self._pending.take_generation(generation)
         self._bump("lost", len(lost))
-        for _, pending in lost:
+        for pending in lost:
             pending.lost = why
-            self._complete(pending)
-
-    def _complete(self, pending: _Pending) -> None:
-        pending.done.set()
-        if pending.callback is not None:
-            pending.callback(pending)
+            pending.finish()
 
     # --- supervisor ------------------------------------------------------------------------------
 
@@ -351,7 +275,7 @@ class Engine:
             self._hello = None
             self._fatal = None
         child = EngineChild(
-            self.argv, self._child_env(),
+            self.argv, child_env(self.profile, self.settings),
             on_line=lambda raw: self._on_line(generation, raw),
             on_stderr=self._on_stderr,
             on_oversize=self._on_oversize,
@@ -362,8 +286,9 @@ class Engine:
         try:
             pid = child.start()
         except ZcaError as exc:
+            with self._cond:
+                self._fatal = WireError("not_installed", str(exc))
             self._update(last_error=str(exc), pid=None)
-            self._fatal = WireError("not_installed", str(exc))
             return 0.0
         started = self._clock()
         with self._cond:
@@ -372,8 +297,7 @@ class Engine:
             self._stats = replace(self._stats, pid=pid, starts=self._stats.starts + 1, connected=False)
         log.info("engine %s: started pid %d (profile %s)", self.name, pid, self.profile)
         self._notify("spawned", {"pid": pid})
-        reason = self._watch(child, stop, started)
-        ready_at = self._ready_at
+        reason, ready_at = self._watch(child, stop, started)
         code = child.end(self.settings.kill_grace)
         with self._cond:
             self._child = None
@@ -386,48 +310,32 @@ class Engine:
         self._update(last_error=why)
         return self._clock() - ready_at if ready_at is not None else 0.0
 
-    def _watch(self, child: EngineChild, stop: threading.Event, started: float) -> str:
-        """Wait for the child to exit, for stop, or for a watchdog; return why it is being ended."""
-        self._ready_at = None
+    def _watch(self, child: EngineChild, stop: threading.Event, started: float) -> tuple[str, float | None]:
+        """Wait for the child to exit, for stop, or for a watchdog. Returns why it is being ended
+        ("" when it exited by itself) and when it was first seen logged in."""
         cfg = self.settings
+        ready_at: float | None = None
         while not stop.wait(_POLL):
             if child.poll() is not None:
-                return ""
+                return "", ready_at
             now = self._clock()
             state = self.stats.state
-            if state is EngineState.READY and self._ready_at is None:
-                self._ready_at = now
+            if state is EngineState.READY and ready_at is None:
+                ready_at = now
             if state is EngineState.STARTING and now - started > cfg.start_timeout:
-                return f"no hello within {cfg.start_timeout:g}s"
+                return f"no hello within {cfg.start_timeout:g}s", ready_at
             if state is EngineState.LOGGING_IN and now - started > cfg.start_timeout + cfg.login_timeout:
-                return f"no login result within {cfg.login_timeout:g}s"
+                return f"no login result within {cfg.login_timeout:g}s", ready_at
             if state is EngineState.READY and now - self._last_line > cfg.stall_seconds:
-                return f"silent for {cfg.stall_seconds:g}s (stalled)"
+                return f"silent for {cfg.stall_seconds:g}s (stalled)", ready_at
         self._set_state(EngineState.STOPPING)
-        return "stop requested"
+        return "stop requested", ready_at
 
     def _exit_detail(self, code: int | None) -> str:
-        fatal = self._fatal
+        with self._cond:
+            fatal = self._fatal
         what = f"exited with code {code}" if code is not None and code >= 0 else f"killed by signal {-(code or 0)}"
         return f"engine {what}: {fatal.message}" if fatal else f"engine {what}"
-
-    def _child_env(self) -> dict[str, str]:
-        cfg = self.settings
-        env = dict(os.environ)
-        env.update({
-            "ZALOUSER_ENGINE_PROFILE": self.profile,
-            "ZALOUSER_ENGINE_ZCA_JS": cfg.zca_js,
-            "ZALOUSER_ENGINE_LOCK": "1" if cfg.lock else "0",
-            "ZALOUSER_ENGINE_HEARTBEAT_MS": str(max(1, int(cfg.heartbeat_seconds * 1000))),
-            "ZALOUSER_ENGINE_DRAIN_MS": str(max(1, int(cfg.kill_grace * 1000 * 0.8))),
-            "ZALOUSER_ENGINE_LOGIN_TIMEOUT_MS": str(max(1, int(min(cfg.login_timeout * 0.9, 30.0) * 1000))),
-        })
-        if cfg.openzca_home:
-            env["ZALOUSER_ENGINE_HOME"] = cfg.openzca_home
-        if cfg.credentials:
-            env["ZALOUSER_ENGINE_CREDENTIALS"] = cfg.credentials
-        env.update(cfg.env or {})
-        return env
 
     # --- lines from the child ----------------------------------------------------------------------
 
@@ -445,36 +353,40 @@ class Engine:
     def _on_response(self, response: Response) -> None:
         if response.unknown_fields:
             self._unknown_fields(f"response {response.request_id}", response.unknown_fields)
-        with self._cond:
-            pending = self._pending.pop(response.request_id, None)
+        pending = self._pending.take(response.request_id)
         self._bump("responses" if pending else "unknown_ids")
         if pending is None:
             log.warning("engine %s: response to an unknown request id %s (timed out earlier?)", self.name,
                         printable(response.request_id, 100))
             return
         pending.response = response
-        self._complete(pending)
+        pending.finish()
 
     def _on_event(self, generation: int, event: Event) -> None:
+        with self._cond:
+            current = generation == self._generation
+        if not current:
+            log.debug("engine %s: ignoring a %s event from an earlier child", self.name, printable(event.name, 60))
+            return
         if event.unknown_fields:
             self._unknown_fields(f"event {event.name}", event.unknown_fields)
         handler = getattr(self, f"_event_{event.name}", None)
         if handler is not None:
-            handler(generation, event.body)
+            handler(event.body)
         elif not event.known:
             self._bump("unknown_events")
             log.warning("engine %s: ignoring an unknown event %s", self.name, printable(event.name, 60))
         if event.name in _FORWARDED:
             self._notify(event.name, event.body)
 
-    def _event_hello(self, generation: int, body: Mapping[str, Any]) -> None:
+    def _event_hello(self, body: Mapping[str, Any]) -> None:
         with self._cond:
             self._hello = body
         self._set_state(EngineState.LOGGING_IN)
         log.info("engine %s: zca-js %s on Node %s, logging in", self.name, printable(str(body.get("zcaJs")), 40),
                  printable(str(body.get("node")), 40))
 
-    def _event_login(self, generation: int, body: Mapping[str, Any]) -> None:
+    def _event_login(self, body: Mapping[str, Any]) -> None:
         self._update(user_id=str(body.get("userId") or ""))
         self._set_state(EngineState.READY)
         log.info("engine %s: logged in as %s", self.name, printable(str(body.get("userId")), 40))
@@ -483,21 +395,21 @@ class Engine:
         if listening:
             self._send_listen()
 
-    def _event_fatal(self, generation: int, body: Mapping[str, Any]) -> None:
+    def _event_fatal(self, body: Mapping[str, Any]) -> None:
         error = WireError.from_json(body.get("error"))
         with self._cond:
             self._fatal = error
         log.error("engine %s: %s", self.name, printable(error.message))
 
-    def _event_connection(self, generation: int, body: Mapping[str, Any]) -> None:
+    def _event_connection(self, body: Mapping[str, Any]) -> None:
         self._update(connected=body.get("state") == "connected")
 
-    def _event_late(self, generation: int, body: Mapping[str, Any]) -> None:
+    def _event_late(self, body: Mapping[str, Any]) -> None:
         outcome = "was delivered after all" if body.get("ok") is True else "failed in the end"
         log.warning("engine %s: request %s (%s), which timed out, %s", self.name, printable(str(body.get("id")), 40),
                     printable(str(body.get("op")), 40), outcome)
 
-    def _event_protocol_error(self, generation: int, body: Mapping[str, Any]) -> None:
+    def _event_protocol_error(self, body: Mapping[str, Any]) -> None:
         self._bump("protocol_errors")
         log.warning("engine %s: the engine rejected a request line: %s", self.name, printable(str(body.get("message"))))
 
