@@ -303,6 +303,9 @@ class Engine:
             self._child = None
             self._stats = replace(self._stats, pid=None, connected=False, last_exit_code=code)
         why = reason or self._exit_detail(code)
+        with self._cond:
+            if ready_at is None and self._fatal is None:  # so that waiters see this start failed
+                self._fatal = WireError("internal", why)
         self._fail_pending(generation, f"the engine ended ({why})")
         if stop.is_set():
             log.info("engine %s: stopped (exit code %s)", self.name, code)

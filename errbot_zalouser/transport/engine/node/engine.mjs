@@ -39,6 +39,7 @@ const engine = {
   queued: [],
   inFlight: new Map(),
   listening: false,
+  attached: false, // the zca-js listener's handlers are in place
   connected: false,
   timers: [],
 };
@@ -173,6 +174,14 @@ function guarded(name, fn) {
 async function startListening() {
   if (engine.listening) return { listening: true, connected: engine.connected };
   const listener = engine.shared.api.listener;
+  if (!engine.attached) attachListener(listener);
+  listener.start({ retryOnClose: true });
+  engine.listening = true;
+  return { listening: true, connected: engine.connected };
+}
+
+function attachListener(listener) {
+  engine.attached = true;
   listener.on("connected", () => {
     engine.connected = true;
     out.event("connection", { state: "connected" });
@@ -199,9 +208,6 @@ async function startListening() {
   listener.on("undo", guarded("undo", (undo) => {
     if (!undo?.isSelf) out.event("undo", { undo: undoEvent(undo) });
   }));
-  listener.start({ retryOnClose: true });
-  engine.listening = true;
-  return { listening: true, connected: engine.connected };
 }
 
 // --- life cycle -------------------------------------------------------------------------------
@@ -251,7 +257,9 @@ function exit(code) {
 }
 
 function fatal(err, code) {
-  out.event("fatal", { error: classify(err) });
+  const error = classify(err);
+  out.event("fatal", { error });
+  for (const { id } of engine.queued.splice(0)) out.fail(id, { ...error, delivery: "not_sent" });
   log(`engine: ${err?.message ?? err}`);
   engine.state = "stopping";
   exit(code);

@@ -201,7 +201,8 @@ export async function members(args, session) {
     const id = memberId(m?.id);
     if (id) current.set(id, { displayName: m.dName || m.zaloName || "", zaloName: m.zaloName || "" });
   }
-  const ids = [...new Set([...(info.memberIds ?? []), ...(info.memVerList ?? []), ...current.keys()].map(memberId).filter(Boolean))];
+  const listed = (value) => (Array.isArray(value) ? value : []);
+  const ids = [...new Set([...listed(info.memberIds), ...listed(info.memVerList), ...current.keys()].map(memberId).filter(Boolean))];
   const profiles = await inBatches(ids, async (batch) => (await session.call(() => session.api.getGroupMembersInfo(batch)))?.profiles ?? {});
   const byId = new Map(Object.entries(profiles).map(([key, p]) => [memberId(p?.id) || memberId(key), p]));
   return {
