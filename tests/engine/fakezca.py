@@ -15,10 +15,11 @@ thing, so that a test can be written once for both engines::
     inject_photo(thread_id, sender_id, *, is_group=False, url=..., caption="") -> dict
     inject_reaction(thread_id, sender_id, msg_id, cli_msg_id, icon="/-heart", *, is_group=False)
     inject_undo(thread_id, sender_id, msg_id, cli_msg_id, *, is_group=False)
-    close_connection(code, reason="", retry=False), listener_error(message), sleep(seconds),
-    inbox_pending() -> int
+    close_connection(code, reason="", retry=False), listener_error(message), exit_listener(code),
+    stall(), sleep(seconds), inbox_pending() -> int
 
     sent() -> list[dict]; wait_sent(count, timeout=10.0); calls(); logins()
+    listener_pid() -> int | None; listener_starts() -> int; wait_listener(timeout=10.0, min_starts=1) -> pid
     fail(command, times=1, *, code=None, message="simulated failure", errno=None)
     fail_blocked(command), fail_rate_limited(command), fail_auth(command), fail_network(command)
     hang(command, seconds, times=1)       seconds < 0: never answers
@@ -59,6 +60,14 @@ def _read_json(path: Path, default: Any) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return default
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    except (FileNotFoundError, IndexError):
+        return False
 
 
 def _read_jsonl(path: Path) -> list[Row]:
@@ -239,6 +248,14 @@ class FakeZca:
     def listener_error(self, message: str = "simulated listener error") -> None:
         self._push({"kind": "error", "message": message})
 
+    def exit_listener(self, code: int) -> None:
+        """The engine process dies with exit ``code`` while delivering (a crash inside zca-js)."""
+        self._push({"kind": "exit", "code": int(code)})
+
+    def stall(self) -> None:
+        """The engine process stays alive but stops doing anything (its event loop blocks)."""
+        self._push({"kind": "stall"})
+
     def sleep(self, seconds: float) -> None:
         self._push({"kind": "sleep", "ms": int(seconds * 1000)})
 
@@ -270,6 +287,30 @@ class FakeZca:
 
     def logins(self) -> list[Row]:
         return _read_jsonl(self.state_dir / "logins.jsonl")
+
+    def _listener_starts(self) -> list[Row]:
+        return [c for c in self.calls() if c.get("method") == "listener.start"]
+
+    def listener_starts(self) -> int:
+        """How many times a websocket listener was started."""
+        return len(self._listener_starts())
+
+    def listener_pid(self) -> int | None:
+        """The pid of the process whose listener started last, if it is still running."""
+        starts = self._listener_starts()
+        pid = int(starts[-1]["pid"]) if starts else None
+        return pid if pid and _alive(pid) else None
+
+    def wait_listener(self, timeout: float = 10.0, min_starts: int = 1) -> int:
+        """Wait for the ``min_starts``-th listener start; returns the pid of the latest one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            starts = self._listener_starts()
+            if len(starts) >= min_starts:
+                return int(starts[-1]["pid"])
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"expected {min_starts} listener start(s) within {timeout}s, saw {len(starts)}")
+            time.sleep(0.02)
 
     # --- faults --------------------------------------------------------------------------------------------
 

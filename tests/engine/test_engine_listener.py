@@ -135,3 +135,17 @@ def test_stop_ends_delivery_but_the_engine_still_sends(listen, fake):
     listener.start()
     fake.inject_dm(FRIEND, "again")
     assert wait_until(lambda: rec.texts() == ["before", "again"], 10)
+
+
+def test_a_crash_or_a_stall_inside_the_engine_is_survived(listen, fake):
+    listener, rec = listen(heartbeat_seconds=0.3, stall_seconds=1.5)
+    first = fake.wait_listener()
+    fake.exit_listener(70)
+    second = fake.wait_listener(min_starts=2)
+    assert second != first
+    fake.stall()
+    third = fake.wait_listener(timeout=15, min_starts=3)
+    assert third != second and fake.listener_pid() == third == listener.pid
+    fake.inject_dm(FRIEND, "still listening")
+    assert wait_until(lambda: rec.texts() == ["still listening"], 10)
+    assert listener.stats.restarts == 2 and "silent for 1.5s" in listener.stats.last_error

@@ -5,7 +5,7 @@
 //
 //   state.json      me, friends, groups, members, loggedIn, imei (the credentials it accepts)
 //   faults.json     latencyMs, login {delayMs, fail}, rules [{id, command, times, code, message, errno, hangMs}]
-//   inbox.jsonl     what the listener delivers: message, reaction, undo, close, error records
+//   inbox.jsonl     what the listener delivers: message, reaction, undo, close, error, exit, stall records
 //   inbox.cursor    how far into inbox.jsonl any listener has read (bytes)
 //   sent.jsonl      every successful send (what zca-js would have put on the wire)
 //   calls.jsonl     every API call, with its outcome; fault-uses.jsonl: which fault rule fired
@@ -218,6 +218,15 @@ class Listener extends EventEmitter {
     }
     if (record.kind === "error") {
       this.emit("error", new Error(record.message ?? "simulated listener error"));
+      return;
+    }
+    if (record.kind === "exit") process.exit(record.code); // the whole process dies, as on a crash
+    if (record.kind === "stall") {
+      // The process stays alive but does nothing at all: its event loop is blocked (60 s at most).
+      const until = Date.now() + 60_000;
+      while (Date.now() < until) {
+        // spin
+      }
       return;
     }
     const object = messageObject(this.uid, record, this.selfListen);
