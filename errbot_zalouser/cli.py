@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="OpenClaw credentials folder (~/.openclaw/credentials) or one of its files")
     p.add_argument("--account", default=None, help="account to import into (default: defaultAccount)")
     engine = sub.add_parser("engine", help="the optional zca-js engine", description="the optional zca-js engine")
-    engine.set_defaults(handler=lambda _args: engine.print_help() or 2)
+    engine.set_defaults(handler=lambda _args: _usage(engine))
     engine_sub = engine.add_subparsers(metavar="action")
     p = engine_sub.add_parser("install", help="install the pinned zca-js with npm into a folder of ours")
     p.set_defaults(handler=_engine_install)
@@ -142,6 +142,11 @@ def _status(args: argparse.Namespace) -> int:
     for warning in settings.warnings:
         print(f"warning: {warning}")
     return worst
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
 
 
 def _engine_install(args: argparse.Namespace) -> int:

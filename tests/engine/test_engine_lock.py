@@ -38,7 +38,7 @@ def test_a_second_engine_on_the_profile_is_refused_with_the_owner(make_engine, f
     started = time.monotonic()
     with pytest.raises(ZcaProfileBusy, match=rf'profile "default" is already in use by process {record["pid"]}'):
         second.is_authenticated()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # refused, not left waiting for a login timeout
     with pytest.raises(ZcaProfileBusy):
         second.send_text(Target(FRIEND), "hello")
     assert len(fake.logins()) == 1  # the refused engine did not log in

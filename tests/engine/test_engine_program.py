@@ -42,7 +42,7 @@ class Program:
         while not done(self.seen):
             assert time.monotonic() < deadline, f"gave up waiting; saw {self.seen!r}"
             line = self.proc.stdout.readline()
-            assert line, f"the engine ended; saw {self.seen!r}; stderr {self.proc.stderr.read()!r}"
+            assert line, f"the engine ended; saw {self.seen!r}; stderr {self.proc.communicate()[1]!r}"
             self.seen.append(json.loads(line))
         return self.seen
 
