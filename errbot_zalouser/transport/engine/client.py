@@ -22,9 +22,8 @@ from errbot_zalouser.errors import (
     ZcaNotAuthenticated,
     ZcaTimeout,
 )
-from errbot_zalouser.model import BadEvent, InboundEvent, SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser.model import MEDIA_KINDS, BadEvent, InboundEvent, SendResult, Target, ZaloGroup, ZaloUser
 from errbot_zalouser.transport.client import (
-    MEDIA_KINDS,
     TIMEOUTS,
     ZcaClient,
     _bulk_group,

@@ -29,13 +29,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from errbot_zalouser.backoff import Backoff, exponential_backoff
 from errbot_zalouser.errors import EngineLost, EngineUnavailable, ZcaError, ZcaTimeout
 from errbot_zalouser.transport.engine import protocol
 from errbot_zalouser.transport.engine.child import EngineChild, kill_stray, printable
 from errbot_zalouser.transport.engine.pending import Pending, PendingTable
 from errbot_zalouser.transport.engine.protocol import BadLine, Event, Response, WireError
 from errbot_zalouser.transport.engine.settings import EngineSettings, EngineState, EngineStats, child_env
-from errbot_zalouser.transport.listener import Backoff, exponential_backoff
 
 log = logging.getLogger(__name__)
 
