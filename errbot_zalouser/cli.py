@@ -1,4 +1,4 @@
-"""`python -m errbot_zalouser <command>`: run, login, logout, status, import-openclaw.
+"""`python -m errbot_zalouser <command>`: run, login, logout, status, import-openclaw, engine install.
 
 Commands that need the bot's configuration read an errbot config file (default ./config.py);
 without one they use the default account and profile and the `zca` on PATH (or $ZALOUSER_ZCA).
@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
                 "import OpenClaw's approved senders and pending pairing requests")
     p.add_argument("source", help="OpenClaw credentials folder (~/.openclaw/credentials) or one of its files")
     p.add_argument("--account", default=None, help="account to import into (default: defaultAccount)")
+    engine = sub.add_parser("engine", help="the optional zca-js engine", description="the optional zca-js engine")
+    engine.set_defaults(handler=lambda _args: _usage(engine))
+    engine_sub = engine.add_subparsers(metavar="action")
+    p = engine_sub.add_parser("install", help="install the pinned zca-js with npm into a folder of ours")
+    p.set_defaults(handler=_engine_install)
+    p.add_argument("--folder", default=None, help="where to install (default: ~/.local/share/errbot-zalouser/engine)")
+    p.add_argument("--force", action="store_true", help="run npm again even when the folder is up to date")
     return parser
 
 
@@ -135,6 +142,20 @@ def _status(args: argparse.Namespace) -> int:
     for warning in settings.warnings:
         print(f"warning: {warning}")
     return worst
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _engine_install(args: argparse.Namespace) -> int:
+    from errbot_zalouser.transport.engine.install import default_folder, install_engine, pinned_version
+
+    folder = Path(args.folder).expanduser() if args.folder else default_folder()
+    print(f"Installing zca-js {pinned_version()} into {folder} (npm ci)...")
+    print(f"Installed: {install_engine(folder, force=args.force)}")
+    return 0
 
 
 def _import_openclaw(args: argparse.Namespace) -> int:

@@ -50,10 +50,12 @@ class ZcaError(ZalouserError):
         argv: Sequence[str] = (),
         returncode: int | None = None,
         stderr: str = "",
+        zalo_code: int | None = None,
     ) -> None:
         self.argv = tuple(argv)
         self.returncode = returncode
         self.stderr = stderr
+        self.zalo_code = zalo_code  # Zalo's own error code (123, 221...) when the engine reported one
         super().__init__(message)
 
 
@@ -113,6 +115,26 @@ def _command_name(argv: Sequence[str]) -> str:
         rest = rest[2:]
     words = [a for a in rest if not a.startswith("-")]
     return " ".join(words[:2]) or "?"
+
+
+class ZcaProfileBusy(ZcaError):
+    """Another process (a second bot, or a `zca listen`) owns the profile's Zalo session."""
+
+
+class EngineNotInstalled(ZcaNotFound):
+    """Node.js, npm or the pinned zca-js package is missing; the message names the command that fixes it."""
+
+
+class EngineUnavailable(ZcaError):
+    """The request was not carried out and nothing was sent: the zca-js engine was starting, logging
+    in or restarting, or Zalo could not be reached at all."""
+
+    retryable = True
+
+
+class EngineLost(ZcaTimeout):
+    """The engine died, or the connection to Zalo broke, with the request in flight: unknown whether
+    it was sent. A ZcaTimeout, because that is what it means for delivery."""
 
 
 class NotFound(PolicyError):

@@ -34,11 +34,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pexpect
-from cachetools import TTLCache
 
 from errbot_zalouser.backoff import Backoff, exponential_backoff
 from errbot_zalouser.errors import classify_failure
 from errbot_zalouser.model import BadEvent, InboundEvent
+from errbot_zalouser.transport.dedupe import RecentMessages
 from errbot_zalouser.transport.lines import LineBuffer
 from errbot_zalouser.transport.parsing import strip_ansi
 from errbot_zalouser.transport.runner import merged_env, not_found_message, signal_group
@@ -178,9 +178,7 @@ class Listener:
         self._clock = clock
         self._wall = wall_clock
         self._backoff = backoff or exponential_backoff(settings.backoff_initial, settings.backoff_max)
-        self._seen: TTLCache[str, bool] = TTLCache(
-            maxsize=settings.dedupe_size, ttl=settings.dedupe_ttl, timer=clock
-        )
+        self._seen = RecentMessages(settings.dedupe_size, settings.dedupe_ttl, clock)
         self._lock = threading.Lock()
         self._stats = ListenerStats()
         self._stop_event = threading.Event()
@@ -402,15 +400,10 @@ class Listener:
         self._deliver(event)
 
     def _deliver(self, event: InboundEvent) -> None:
-        keys = event.dedupe_keys
-        if any(key in self._seen for key in keys):
-            for key in keys:
-                self._seen[key] = True
-            self._log.debug("listener %s: duplicate message %s dropped", self.name, event.msg_id or keys)
+        if self._seen.seen_before(event.dedupe_keys):
+            self._log.debug("listener %s: duplicate message %s dropped", self.name, event.msg_id or event.dedupe_keys)
             self._update(duplicates=self._stats.duplicates + 1)
             return
-        for key in keys:
-            self._seen[key] = True
         self._update(events=self._stats.events + 1, last_event_at=self._wall())
         try:
             self._on_event(event)

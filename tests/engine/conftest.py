@@ -1,0 +1,83 @@
+"""Fixtures for the engine tests: Node (or a skip saying why), the zca-js stand-in, engines on it.
+
+The real engine program runs under Node in these tests, with tests/engine/fake_zca in place of
+zca-js. Every process a test starts is recorded by pid and killed (by pid) if still alive at the end.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from errbot_zalouser.errors import EngineNotInstalled
+from errbot_zalouser.transport.engine.engine import Engine, EngineSettings
+from errbot_zalouser.transport.engine.install import node_version
+from tests.engine.fakezca import FakeZca
+from tests.transport.conftest import kill_leftovers
+
+NO_NODE = "Node.js 18+ is not installed here: the zca-js engine tests need `node` on PATH (CI has it)"
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """The path of a usable `node`, or the test is skipped with the reason."""
+    try:
+        node_version("node")
+    except EngineNotInstalled as exc:
+        pytest.skip(f"{NO_NODE} ({exc})")
+    found = shutil.which("node")
+    assert found
+    return found
+
+
+@pytest.fixture
+def fake(tmp_path: Path) -> FakeZca:
+    """A logged-in fake account with the simulator's default seed."""
+    return FakeZca.create(tmp_path / "fakezca")
+
+
+def fast_settings(node_path: str, fake: FakeZca, **changes: Any) -> EngineSettings:
+    settings = EngineSettings(
+        zca_js=fake.module,
+        node=node_path,
+        openzca_home=str(fake.openzca_home),
+        start_timeout=15.0,
+        login_timeout=10.0,
+        heartbeat_seconds=1.0,
+        stall_seconds=30.0,
+        backoff_initial=0.05,
+        backoff_max=0.3,
+        kill_grace=2.0,
+        env=fake.env(),
+    )
+    return replace(settings, **changes)
+
+
+@pytest.fixture
+def make_engine(node: str, fake: FakeZca) -> Iterator[Callable[..., Engine]]:
+    """Factory: ``make_engine(fake=..., profile="default", **settings_changes)`` -> Engine (not started)."""
+    made: list[Engine] = []
+    pids: list[int] = []
+
+    def make(fake_account: FakeZca | None = None, profile: str = "default", **changes: Any) -> Engine:
+        account = fake_account or fake
+        engine = Engine(profile, fast_settings(node, account, **changes), name=f"test{len(made)}")
+        engine.subscribe(lambda name, body: pids.append(int(body["pid"])) if name == "spawned" else None)
+        made.append(engine)
+        return engine
+
+    yield make
+    for engine in made:
+        engine.stop(timeout=5.0)
+    kill_leftovers(pids)
+
+
+def run_node(node: str, code: str, timeout: float = 20.0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([node, "--input-type=module", "-e", code], capture_output=True, text=True,
+                          timeout=timeout, check=False)
