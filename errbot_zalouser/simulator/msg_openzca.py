@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from errbot_zalouser.simulator import events, nodejs, owner, render, state, surface, texts
+from errbot_zalouser.simulator import events, nodejs, render, state, surface, texts
 from errbot_zalouser.simulator.commands import Context, Fail, members_of, require_login
 from errbot_zalouser.simulator.delivery import Delivery, SendFailed, retry_policy
 
@@ -64,21 +62,20 @@ def _number(msg_id: str) -> render.Literal:
 
 
 def msg_send(ctx: Context) -> int:
-    from errbot_zalouser.simulator import replies, textfmt, textsend
+    from errbot_zalouser.simulator import textsend
 
     data = require_login(ctx)
     thread, message = ctx.arg("threadId") or "", ctx.arg("message") or ""
     group, raw = bool(ctx.opt("group")), bool(ctx.opt("raw"))
     payload = _payload(ctx, data, message, raw=raw, group=group)
+    quote = _quote(ctx, data, thread, group)
     try:
-        quote = replies.resolve_quote(ctx.opt("replyId"), ctx.opt("replyMessage"), thread_id=thread, group=group,
-                                      self_id=str((data.get("me") or {}).get("userId", "")))
         chunks = textsend.plan_chunks(
             payload, group=group, thread_id=thread,
             max_length=nodejs.positive_int_env(ctx.environ, MAX_LENGTH_ENV, textsend.MAX_MESSAGE_LENGTH),
             max_estimate=nodejs.positive_int_env(ctx.environ, MAX_ESTIMATE_ENV, textsend.MAX_REQUEST_ESTIMATE),
         )
-    except (replies.ReplyError, textsend.TextSendError) as exc:
+    except textsend.TextSendError as exc:
         raise _error(exc) from None
     delivery = _delivery(ctx)
     ids = []
@@ -87,7 +84,7 @@ def msg_send(ctx: Context) -> int:
         chunk_quote = quote if index == 1 else None
         _check_sendable(obj["msg"], chunk_quote)
         fields = {
-            "command": "send", "threadId": thread, "isGroup": group, "text": textfmt.from_units(obj["msg"]),
+            "command": "send", "threadId": thread, "isGroup": group, "text": nodejs.from_units(obj["msg"]),
             "input": message, "raw": raw, "styles": obj.get("styles") or [],
             "mentions": obj.get("mentions") or [], "quote": chunk_quote, "chunks": len(chunks),
         }
@@ -96,14 +93,26 @@ def msg_send(ctx: Context) -> int:
     return 0
 
 
+def _quote(ctx: Context, data: dict[str, Any], thread: str, group: bool) -> dict[str, Any] | None:
+    if ctx.opt("replyId") is None and ctx.opt("replyMessage") is None:
+        return None
+    from errbot_zalouser.simulator import replies
+
+    try:
+        return replies.resolve_quote(ctx.opt("replyId"), ctx.opt("replyMessage"), thread_id=thread, group=group,
+                                     self_id=str((data.get("me") or {}).get("userId", "")))
+    except replies.ReplyError as exc:
+        raise _error(exc) from None
+
+
 def _payload(ctx: Context, data: dict[str, Any], message: str, *, raw: bool, group: bool) -> Any:
-    from errbot_zalouser.simulator import textfmt, textsend
+    from errbot_zalouser.simulator import textsend
 
     thread = ctx.arg("threadId") or ""
     try:
-        return textsend.build_payload(textfmt.to_units(message), raw=raw, group=group,
+        return textsend.build_payload(nodejs.to_units(message), raw=raw, group=group,
                                       members=lambda: members_of(data, thread) or [])
-    except (textsend.TextSendError, textfmt.FormatCrash) as exc:
+    except textsend.TextSendError as exc:
         raise _error(exc) from None
 
 
@@ -126,19 +135,19 @@ def _send_result(ids: list[str]) -> dict[str, Any]:
 
 
 def msg_analyze_text(ctx: Context) -> int:
-    from errbot_zalouser.simulator import textfmt, textsend
+    from errbot_zalouser.simulator import textsend
 
     thread, message = ctx.arg("threadId") or "", ctx.arg("message") or ""
     group, raw = bool(ctx.opt("group")), bool(ctx.opt("raw"))
-    units = textfmt.to_units(message)
+    units = nodejs.to_units(message)
     data: dict[str, Any] = {}
     try:
-        probe = units if raw else textfmt.parse_units(units).text
+        probe = units if raw else textsend.format_units(units)[0]
         if group and textsend.might_mention(probe):
             data = require_login(ctx)  # the real tool logs in to fetch the members
         payload = textsend.build_payload(units, raw=raw, group=group, members=lambda: members_of(data, thread) or [])
         analysis = textsend.analyze(payload, group=group, thread_id=thread, raw_input_length=len(units))
-    except (textsend.TextSendError, textfmt.FormatCrash) as exc:
+    except textsend.TextSendError as exc:
         raise _error(exc) from None
     analysis = _readable(analysis)
     if ctx.opt("json") or any(arg in ("-j", "--json") for arg in ctx.argv):
@@ -150,14 +159,12 @@ def msg_analyze_text(ctx: Context) -> int:
 
 def _readable(value: Any) -> Any:
     """Strings back from UTF-16 units; None (the tool's undefined) shown as ``undefined``."""
-    from errbot_zalouser.simulator import textfmt
-
     if isinstance(value, dict):
         return {k: _readable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_readable(v) for v in value]
     if isinstance(value, str):
-        return textfmt.from_units(value)
+        return nodejs.from_units(value)
     if value is None:
         return render.Literal("undefined")
     return value
@@ -296,7 +303,7 @@ def msg_upload(ctx: Context) -> int:
 
 
 def _upload(ctx: Context, thread: str, local: list[str], urls: list[str], attachments: list[str]) -> int:
-    from errbot_zalouser.simulator import ipc
+    from errbot_zalouser.simulator import ipc, owner
 
     if not attachments:
         raise _error(texts.NO_UPLOAD)
@@ -346,6 +353,8 @@ def upload_for_listener(profile: state.Profile, faults: Any, environ: Any, reque
 
 def _download(url: str) -> str:
     """The tool downloads URL inputs of ``msg upload`` first (here: a small placeholder file)."""
+    import tempfile
+
     folder = tempfile.mkdtemp(prefix="openzca-")
     name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "download"
     path = os.path.join(folder, name)
@@ -366,6 +375,8 @@ def _remove_download(path: str) -> None:
 def _refuse_if_listener(ctx: Context, what: str) -> None:
     """msg video / msg upload (without IPC) refuse while a listener owns the profile, unless
     OPENZCA_UPLOAD_ENFORCE_SINGLE_OWNER=0, which opens a second websocket and kicks it (3000)."""
+    from errbot_zalouser.simulator import owner
+
     if not nodejs.bool_env(ctx.environ, "OPENZCA_UPLOAD_ENFORCE_SINGLE_OWNER", True):
         kick_listener(ctx)
         return
@@ -379,6 +390,8 @@ def _refuse_if_listener(ctx: Context, what: str) -> None:
 
 def kick_listener(ctx: Context) -> None:
     """A second websocket on the account closes the running listener's with 3000."""
+    from errbot_zalouser.simulator import owner
+
     try:
         found = owner.active_owner(ctx.profile)
     except owner.OwnerError:

@@ -1,9 +1,10 @@
-"""How Node.js reads numbers and JSON, where the real `zca` relies on it (environment values,
-option values, ``--reply-message``, the listener lock file).
+"""JavaScript semantics the real `zca` relies on: strings, numbers and JSON as Node.js has them.
 
-``parse_int`` is ``Number.parseInt(text, 10)``, ``number`` is ``Number(text)`` and
-``json_error`` approximates V8's ``JSON.parse`` error messages (exact for the common cases:
-empty or truncated input, a stray token, trailing data, a missing comma or quote).
+``to_units``/``from_units`` convert to and from JavaScript's string model (UTF-16 code units,
+a character outside the BMP is two), ``parse_int`` is ``Number.parseInt(text, 10)``, ``number``
+is ``Number(text)``, ``SPACE`` is the set ``\s`` and ``trim`` use, and ``json_error``
+approximates V8's ``JSON.parse`` error messages (exact for the common cases: empty or truncated
+input, a stray token, trailing data, a missing comma, colon or quote).
 """
 
 from __future__ import annotations
@@ -17,6 +18,28 @@ SPACE = "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _RADIX = {"0x": 16, "0o": 8, "0b": 2}
 _CONTEXT = 10
+
+
+def to_units(text: str) -> str:
+    """``text`` with every character outside the BMP written as its two UTF-16 surrogates."""
+    if all(ord(ch) < 0x10000 for ch in text):
+        return text
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if code < 0x10000:
+            out.append(ch)
+        else:
+            code -= 0x10000
+            out.append(chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF)))
+    return "".join(out)
+
+
+def from_units(units: str) -> str:
+    """Back from :func:`to_units`; a lone surrogate (a pair split by chunking) becomes U+FFFD."""
+    if units.isascii():
+        return units
+    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def parse_int(text: str) -> int | None:

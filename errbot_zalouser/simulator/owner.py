@@ -13,8 +13,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from errbot_zalouser.simulator import nodejs, state
@@ -70,7 +70,7 @@ def acquire(profile: state.Profile, session_id: str) -> Callable[[], None]:
         "pid": os.getpid(),
         "profile": profile.name,
         "sessionId": session_id,
-        "startedAt": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "startedAt": _iso_now(),
     }
     text = json.dumps(record, indent=2) + "\n"
     profile.dir.mkdir(parents=True, exist_ok=True)
@@ -100,6 +100,12 @@ def release(profile: state.Profile) -> None:
     if current is not None and current["pid"] != os.getpid():
         return
     _remove(profile)
+
+
+def _iso_now() -> str:
+    """``new Date().toISOString()``: UTC with milliseconds and a Z."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
 
 
 def _remove(profile: state.Profile) -> None:

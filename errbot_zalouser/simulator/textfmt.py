@@ -7,8 +7,8 @@ The real tool is TypeScript running on JavaScript strings, so everything here wo
 there, quirks included:
 
 * Offsets and lengths count **UTF-16 code units** (an emoji outside the BMP counts 2). Text is
-  converted to that representation on the way in (:func:`to_units`) and back on the way out
-  (:func:`from_units`).
+  converted to that representation on the way in (``nodejs.to_units``) and back on the way out
+  (``nodejs.from_units``).
 * Regular expressions use JavaScript's classes: ``.`` stops at ``\\n``, ``\\r``, U+2028 and U+2029,
   ``\\w`` is ASCII only (so ``é_x_`` italicises ``x``: an accented letter is not a word character),
   ``\\s`` is JavaScript's whitespace set, ``\\d`` is ASCII digits.
@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from errbot_zalouser.simulator.nodejs import SPACE
+from errbot_zalouser.simulator.nodejs import SPACE, from_units, to_units
 
 Style = dict[str, Any]
 
@@ -101,31 +101,6 @@ class _LineStyle(NamedTuple):
     line: int
     style: str
     indent: int = 0
-
-
-# --- UTF-16 -----------------------------------------------------------------------------------------
-
-
-def to_units(text: str) -> str:
-    """``text`` with every character outside the BMP written as its two UTF-16 surrogates."""
-    if text.isascii() or all(ord(ch) < 0x10000 for ch in text):
-        return text
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if code < 0x10000:
-            out.append(ch)
-        else:
-            code -= 0x10000
-            out.append(chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF)))
-    return "".join(out)
-
-
-def from_units(units: str) -> str:
-    """Back from :func:`to_units`; a lone surrogate (a pair split by chunking) becomes U+FFFD."""
-    if units.isascii():
-        return units
-    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 # --- the parser ---------------------------------------------------------------------------------------

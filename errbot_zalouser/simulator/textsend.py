@@ -2,7 +2,10 @@
 ``--raw``), resolve group ``@mentions``, analyse it (``msg analyze-text``) and split it into chunks.
 
 Like :mod:`textfmt` (which it builds on), everything works on UTF-16 unit strings and is loaded
-only by the commands that need it.
+only by the commands that need it. Text in which no formatting construct can start (no ``*``,
+``_``, ``~``, ``{``, backslash or backtick, and no line that starts with ``#``, ``>``, ``-``,
+``+``, a digit or whitespace) comes out of the parser unchanged, so it skips the parser and
+its start-up cost.
 
 Payload values mirror the tool's: a bare string (nothing to attach), or a dict
 ``{"msg", "styles"?, "mentions"?}``; the ``styles``/``mentions`` keys are present but ``None`` when a
@@ -12,12 +15,14 @@ formatted payload has none (the tool's ``undefined``), and absent in sliced chun
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from errbot_zalouser.simulator import textfmt
-from errbot_zalouser.simulator.nodejs import SPACE
-from errbot_zalouser.simulator.textfmt import Style
+from errbot_zalouser.simulator.nodejs import SPACE, from_units, to_units
+
+Style = dict[str, Any]
+INDENT = "ind_$"
 
 Payload = str | dict[str, Any]
 Members = Sequence[dict[str, Any]]
@@ -83,7 +88,7 @@ def _candidates(members: Members) -> list[tuple[str, str, str]]:
         if not user_id:
             continue
         for raw in (raw_id, member.get("displayName"), member.get("zaloName")):
-            label = textfmt.to_units(str(raw).strip()) if isinstance(raw, (str, int)) else ""
+            label = to_units(str(raw).strip()) if isinstance(raw, (str, int)) else ""
             if not label:
                 continue
             key = (user_id, label.lower())
@@ -99,7 +104,7 @@ def _mention_at(text: str, lower: str, at: int, candidates: list[tuple[str, str,
     longest = max(len(c[0]) for c in matches)
     best = [c for c in matches if len(c[0]) == longest]
     if len({c[2] for c in best}) != 1:
-        label = textfmt.from_units(text[at : start + longest])
+        label = from_units(text[at : start + longest])
         raise TextSendError(f'Ambiguous mention "{label}": matched multiple group members.')
     return best[0][0], best[0][2]
 
@@ -128,9 +133,24 @@ def build_payload(message: str, *, raw: bool, group: bool, members: Callable[[],
     if raw:
         mentions = _group_mentions(message, group, members)
         return {"msg": message, "mentions": mentions} if mentions else message
-    formatted = textfmt.parse_units(message)
-    mentions = _group_mentions(formatted.text, group, members)
-    return {"msg": formatted.text, "styles": formatted.styles or None, "mentions": mentions}
+    text, styles = format_units(message)
+    mentions = _group_mentions(text, group, members)
+    return {"msg": text, "styles": styles or None, "mentions": mentions}
+
+
+_MAY_FORMAT = re.compile(f"[*_~{{\\\\`]|(?:^|\n)[#>+\\-0-9{SPACE}]")
+
+
+def format_units(text: str) -> tuple[str, list[Style]]:
+    """``textfmt.parse_units``, skipped for text the parser would return unchanged."""
+    if not _MAY_FORMAT.search(text):
+        return text, []
+    from errbot_zalouser.simulator import textfmt
+
+    try:
+        return textfmt.parse_units(text)
+    except textfmt.FormatCrash as exc:
+        raise TextSendError(str(exc)) from None
 
 
 def _group_mentions(text: str, group: bool, members: Callable[[], Members] | None) -> list[dict[str, Any]] | None:
@@ -185,7 +205,7 @@ def _text_properties(styles: list[Style] | None) -> str | None:
     wire = []
     for style in styles:
         code = style["st"]
-        if code == textfmt.INDENT:
+        if code == INDENT:
             code = f"ind_{style.get('indentSize') or 1}0"
         wire.append({"start": style["start"], "len": style["len"], "st": code})
     return _js_json({"styles": wire, "ver": 0})
@@ -289,7 +309,7 @@ def _slice(obj: dict[str, Any], start: int, end: int) -> Payload:
         if low >= high:
             continue
         piece: Style = {"start": low - start, "len": high - low, "st": style["st"]}
-        if style["st"] == textfmt.INDENT:
+        if style["st"] == INDENT:
             piece["indentSize"] = style.get("indentSize")
         styles.append(piece)
     mentions = [

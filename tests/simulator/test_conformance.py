@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from errbot_zalouser.simulator import spec, surface, textfmt, textsend
+from errbot_zalouser.simulator import nodejs, spec, surface, textsend
 from errbot_zalouser.simulator.cliparse import CliExit
 
 DATA = json.loads((Path(__file__).parent / "data" / "openzca_0_1_58.json").read_text(encoding="utf-8"))
@@ -34,14 +34,14 @@ def _ids(cases: list[dict[str, Any]]) -> list[str]:
 def simulated_analysis(text: str, options: list[str], thread: str) -> dict[str, Any]:
     """What zca-sim's analyze-text computes, in the table's terms."""
     group, raw = "-g" in options, "--raw" in options
-    units = textfmt.to_units(text)
+    units = nodejs.to_units(text)
     try:
         payload = textsend.build_payload(units, raw=raw, group=group, members=None)
         analysis = textsend.analyze(payload, group=group, thread_id=thread, raw_input_length=len(units))
-    except (textfmt.FormatCrash, textsend.TextSendError) as exc:
+    except textsend.TextSendError as exc:
         return {"exit": 1, "stderr": f"Error: {exc}\n"}
     obj = analysis["payloadObject"]
-    return {"msg": textfmt.from_units(obj["msg"]), "styles": obj.get("styles") or [],
+    return {"msg": nodejs.from_units(obj["msg"]), "styles": obj.get("styles") or [],
             **{key: analysis[key] for key in ANALYSIS_KEYS}}
 
 
@@ -52,7 +52,7 @@ def test_formatting_matches_openzca(case: dict[str, Any]) -> None:
 
 def _units(value: Any) -> Any:
     if isinstance(value, str):
-        return textfmt.to_units(value)
+        return nodejs.to_units(value)
     if isinstance(value, dict):
         return {k: _units(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
@@ -66,7 +66,7 @@ def test_send_plans_match_openzca(case: dict[str, Any]) -> None:
     limits = {"max_length": case.get("maxLength") or textsend.MAX_MESSAGE_LENGTH,
               "max_estimate": case.get("maxEstimate") or textsend.MAX_REQUEST_ESTIMATE}
     try:
-        payload = textsend.build_payload(textfmt.to_units(case["input"]), raw=case["raw"], group=case["group"],
+        payload = textsend.build_payload(nodejs.to_units(case["input"]), raw=case["raw"], group=case["group"],
                                          members=None if members is None else (lambda: members))
         got: dict[str, Any] = {"chunks": _units(textsend.plan_chunks(payload, group=case["group"],
                                                                       thread_id=case["thread"], **limits))}
