@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -237,30 +238,32 @@ def _attachment_send(
 
 
 def msg_image(ctx: Context) -> int:
-    require_login(ctx)
-    local, urls = _inputs(ctx)
-    attachments = local + urls
-    if not attachments:
-        raise _error(texts.NO_IMAGE)
-    _require_files(local)
-    response = _attachment_send("image", attachments, local, urls, ctx.opt("message") or "",
-                                _delivery(ctx), ctx.arg("threadId") or "", bool(ctx.opt("group")))
-    ctx.say(render.inspect(response))
-    return 0
+    return _attachments_command(ctx, "image", texts.NO_IMAGE)
 
 
 def msg_video(ctx: Context) -> int:
-    require_login(ctx)
-    local, urls = _inputs(ctx)
-    attachments = local + urls
-    if not attachments:
-        raise _error(texts.NO_VIDEO)
-    _require_files(local)
+    return _attachments_command(ctx, "video", texts.NO_VIDEO, check=_video_checks)
+
+
+def _video_checks(ctx: Context) -> None:
     thumbnail = normalize_media_input(ctx.opt("thumbnail") or "")
     if thumbnail and not is_http_url(thumbnail):
         _require_files([thumbnail])
     _refuse_if_listener(ctx, "video upload")
-    response = _attachment_send("video", attachments, local, urls, ctx.opt("message") or "",
+
+
+def _attachments_command(ctx: Context, command: str, missing: str,
+                         check: Callable[[Context], None] | None = None) -> int:
+    """msg image / msg video: inputs, checks, one attachment submission, the dump."""
+    require_login(ctx)
+    local, urls = _inputs(ctx)
+    attachments = local + urls
+    if not attachments:
+        raise _error(missing)
+    _require_files(local)
+    if check is not None:
+        check(ctx)
+    response = _attachment_send(command, attachments, local, urls, ctx.opt("message") or "",
                                 _delivery(ctx), ctx.arg("threadId") or "", bool(ctx.opt("group")))
     ctx.say(render.inspect(response))
     return 0

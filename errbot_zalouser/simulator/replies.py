@@ -61,7 +61,7 @@ def prepare(value: Any, *, group: bool, self_id: str) -> tuple[dict[str, Any], s
     raw_payload = _record(source.get("rawPayload"))
     canonical = raw_message or source
     content = _content(_first_defined(canonical.get("content"), source.get("content")),
-                       _looks_like_listen_line(source) and raw_message is None)
+                       _looks_like_listen_line(source) and not raw_message)
     quote: dict[str, Any] = {
         "content": content,
         "msgType": _require([canonical.get("msgType"), source.get("msgType"), meta.get("msgType")], "msgType"),
