@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
-from errbot_zalouser.simulator import events, render, seed, state, surface, texts
+from errbot_zalouser.simulator import events, render, seed, state, texts
+from errbot_zalouser.simulator import surface as surfaces
 from errbot_zalouser.simulator.cliparse import Parsed
 from errbot_zalouser.simulator.faults import FaultStore, Knobs
 
@@ -38,7 +39,7 @@ class Context:
         err: TextIO,
         argv: list[str],
         *,
-        surface: str = surface.LEGACY,
+        surface: str = surfaces.LEGACY,
         faults: FaultStore | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
@@ -55,7 +56,7 @@ class Context:
     @property
     def openzca(self) -> bool:
         """True on the openzca 0.1.58 surface."""
-        return self.surface == surface.OPENZCA
+        return self.surface == surfaces.OPENZCA
 
     def arg(self, name: str) -> str | None:
         return self.parsed.args.get(name)
