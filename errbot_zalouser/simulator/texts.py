@@ -1,6 +1,6 @@
 """Verbatim strings `zca-sim` prints, in one place so tests and consumers can import them.
 
-The wording follows the `zca` contract (docs: /work/shared/reference/zca-cli.md): openzca's
+The wording follows the `zca` contract: openzca's
 stdout/stderr lines, commander's usage errors and the Zalo server texts seen on stderr.
 Strings with ``{placeholders}`` are ``str.format`` templates.
 """

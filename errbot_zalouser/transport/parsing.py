@@ -1,7 +1,7 @@
 """Tolerant readers for what `zca` prints: JSON results and message ids after a send.
 
 `zca` may prefix its JSON with log lines or colour it with ANSI escapes, and the
-success output of ``msg send`` differs between editions (zca-cli.md §2 and §3.4).
+success output of ``msg send`` differs between editions and versions.
 """
 
 from __future__ import annotations
