@@ -93,7 +93,8 @@ class ZcaBadOutput(ZcaError):
 
 # Ordered: the first pattern that matches stderr decides the class.
 _STDERR_CLASSES: tuple[tuple[re.Pattern[str], type[ZcaError]], ...] = (
-    (re.compile(r"not logged in|not authenticated|zpw_sek|login required", re.I), ZcaNotAuthenticated),
+    (re.compile(r"not logged in|has no credentials|not authenticated|zpw_sek|login required", re.I),
+     ZcaNotAuthenticated),
     (re.compile(r"Vượt quá số request|rate.?limit|Retry limit|\b221\b|-69\b", re.I), ZcaRateLimited),
     (re.compile(r"Không thể nhận tin nhắn|\b123\b.*block|blocked", re.I), ZcaBlocked),
     (re.compile(r"ENOENT|command not found", re.I), ZcaNotFound),

@@ -1,8 +1,10 @@
 """`zca-sim`: the entry point. Parses argv like `zca`, applies fault knobs, runs the command.
 
-Order of one invocation: model the start-up latency, parse (help, version and usage errors
-end here), resolve the profile, consume matching faults (hang, then fail), run the handler.
-Every invocation, whatever its outcome, is appended to ``<home>/calls.jsonl``.
+Order of one invocation: model the start-up latency, pick the surface (``surface.py``), parse
+(help, version and usage errors end here), resolve the profile, consume matching faults (hang,
+then fail), run the handler. Every invocation, whatever its outcome, is appended to
+``<home>/calls.jsonl``. SIGTERM/SIGINT end a 0.1.58 invocation with exit 143/130 (after the
+listener's clean-up); on the legacy surface SIGTERM kills the process as a signal does.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from errbot_zalouser.simulator import commands, process, spec, state, texts
+from errbot_zalouser.simulator import commands, process, spec, state, surface, texts
 from errbot_zalouser.simulator.cliparse import CliExit, Parsed
 from errbot_zalouser.simulator.faults import FaultStore
 
@@ -34,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         code = run(args, home, call)
     except process.Terminated as exc:
         code, died = 128 + exc.signum, exc.signum
+        if call.get("surface") == surface.OPENZCA:
+            died = 0  # openzca handles the signal and exits 128 + signal number
     except BrokenPipeError:
         code = 1
     process.ignore_signals()
@@ -56,7 +60,12 @@ def run(args: list[str], home: Path, call: dict[str, Any], out: TextIO | None = 
     snapshot = faults.read()
     process.sleep_until_age(faults.latency_ms(snapshot, os.environ) / 1000.0)
     try:
-        parsed = spec.parser().parse(args)
+        which = surface.resolve(os.environ, snapshot.get("surface"))
+    except ValueError as exc:
+        return _fail(err, f"zca-sim: {exc}")
+    call["surface"] = which
+    try:
+        parsed = spec.parser(which).parse(args)
     except CliExit as exc:
         call["command"] = " ".join(exc.words)
         out.write(exc.stdout)
@@ -72,7 +81,8 @@ def run(args: list[str], home: Path, call: dict[str, Any], out: TextIO | None = 
         time.sleep(trigger.hang_s)
     if trigger.failure is not None:
         return _fail(err, trigger.failure.stderr, trigger.failure.exit_code)
-    ctx = commands.Context(parsed, state.Profile(home, name), faults.knobs(snapshot, name), out, err, args)
+    ctx = commands.Context(parsed, state.Profile(home, name), faults.knobs(snapshot, name),
+                           out, err, args, surface=which, faults=faults)
     try:
         return dispatch(ctx)
     except commands.Fail as exc:
@@ -80,12 +90,20 @@ def run(args: list[str], home: Path, call: dict[str, Any], out: TextIO | None = 
 
 
 def dispatch(ctx: commands.Context) -> int:
-    """Run the handler of the parsed command."""
-    if ctx.parsed.words == ("listen",):
-        from errbot_zalouser.simulator import listen  # the long-lived command, loaded on demand
+    """Run the handler of the parsed command (modules other than ``commands`` load on demand)."""
+    words = ctx.parsed.words
+    if words == ("listen",):
+        from errbot_zalouser.simulator import listen
 
         return listen.run(ctx)
-    return commands.HANDLERS[ctx.parsed.words](ctx)
+    handler = commands.HANDLERS.get(words)
+    if ctx.openzca and words[:1] == ("msg",):
+        from errbot_zalouser.simulator import msg_openzca
+
+        handler = msg_openzca.HANDLERS.get(words)
+    if handler is None:
+        raise commands.Fail(texts.NOT_SIMULATED.format(command=" ".join(words)))
+    return handler(ctx)
 
 
 def resolve_profile(parsed: Parsed) -> str:

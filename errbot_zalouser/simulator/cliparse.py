@@ -11,6 +11,11 @@ What it reproduces (the parts consumers rely on):
 * ``--`` ends option parsing: everything after it is positional.
 * ``-h/--help`` anywhere before ``--`` prints help on stdout and exits 0, doing nothing else.
 * Usage errors go to stderr, exit 1: unknown option/command, missing or excess arguments.
+  With :attr:`Dialect.help_after_error` (openzca 0.1.58 calls commander's ``showHelpAfterError``)
+  a blank line and the help of the command in error follow; with :attr:`Dialect.suggestions`
+  an unknown ``--option`` or command gets commander's ``(Did you mean ...?)`` line.
+* Help is laid out as commander does: one term column for every section, descriptions wrapped
+  at 80 columns (stdout is not a terminal) unless fewer than 40 columns are left for them.
 
 Parsing ends either with a :class:`Parsed` value or by raising :class:`CliExit`.
 """
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from errbot_zalouser.simulator import texts
 
@@ -39,11 +44,15 @@ class CliExit(Exception):
 
 
 class Option:
-    """One option, declared commander-style: ``"-u, --url <url...>"``. Immutable."""
+    """One option, declared commander-style: ``"-u, --url <url...>"``. Immutable.
 
-    __slots__ = ("flags", "help", "version", "short", "long", "takes_value", "variadic")
+    ``collect``: a value option that may be repeated, its values gathered in a list (commander's
+    ``collectValues`` with a ``[]`` default, shown in help as ``(default: [])``).
+    """
 
-    def __init__(self, flags: str, help: str = "", *, version: bool = False) -> None:
+    __slots__ = ("flags", "help", "version", "short", "long", "takes_value", "variadic", "collect")
+
+    def __init__(self, flags: str, help: str = "", *, version: bool = False, collect: bool = False) -> None:
         match = _FLAGS_RE.match(flags)
         if match is None:
             raise ValueError(f"bad option flags: {flags!r}")
@@ -54,6 +63,12 @@ class Option:
         self.long: str = match.group(2)
         self.takes_value = match.group(3) is not None
         self.variadic = match.group(5) is not None
+        self.collect = collect and self.takes_value
+
+    @property
+    def description(self) -> str:
+        """The text help shows, with commander's default-value note."""
+        return f"{self.help} (default: [])" if self.collect else self.help
 
     def __repr__(self) -> str:
         return f"Option({self.flags!r})"
@@ -107,6 +122,13 @@ class Command(NamedTuple):
         return None
 
 
+class Dialect(NamedTuple):
+    """How a program reports usage errors (see the module docstring)."""
+
+    help_after_error: bool = False
+    suggestions: bool = False
+
+
 class Parsed(NamedTuple):
     """A successfully parsed invocation of a leaf command."""
 
@@ -115,69 +137,109 @@ class Parsed(NamedTuple):
     opts: dict[str, Any]
 
 
+Chain = tuple[Command, ...]  # the program, then each command down to the current one
+
+
 class Parser:
     """Parses argv against a program tree (the root :class:`Command`)."""
 
-    def __init__(self, program: Command, version: str) -> None:
+    def __init__(self, program: Command, version: str, dialect: Dialect = Dialect()) -> None:
         self.program = program
         self.version = version
+        self.dialect = dialect
 
     def parse(self, argv: Sequence[str]) -> Parsed:
         """Parse ``argv`` (without the executable). Raises CliExit for help, version, errors."""
-        return self._command(self.program, (), [], list(argv), {})
+        return self._command((self.program,), [], list(argv), {})
 
     # --- one level ---------------------------------------------------------------------------
 
-    def _command(
-        self, cmd: Command, path: tuple[str, ...], operands: list[str], rest: list[str], values: dict[str, Any]
-    ) -> Parsed:
-        more, unknown = self._options(cmd, path, rest, values)
+    def _command(self, chain: Chain, operands: list[str], rest: list[str], values: dict[str, Any]) -> Parsed:
+        more, unknown = self._options(chain, rest, values)
         operands = operands + more
-        if cmd.commands:
-            return self._group(cmd, path, operands, unknown, values)
-        return self._leaf(cmd, path, operands, unknown, values)
+        if chain[-1].commands:
+            return self._group(chain, operands, unknown, values)
+        return self._leaf(chain, operands, unknown, values)
 
-    def _group(
-        self, cmd: Command, path: tuple[str, ...], operands: list[str], unknown: list[str], values: dict[str, Any]
-    ) -> Parsed:
+    def _group(self, chain: Chain, operands: list[str], unknown: list[str], values: dict[str, Any]) -> Parsed:
+        cmd = chain[-1]
         if operands:
             sub = cmd.find(operands[0])
             if sub is not None:
-                return self._command(sub, path + (sub.name,), operands[1:], unknown, values)
+                return self._command(chain + (sub,), operands[1:], unknown, values)
             if operands[0] == "help":
-                self._help_command(cmd, path, operands[1:2])
+                self._help_command(chain, operands[1:2])
         if not operands and not unknown:
-            raise CliExit(1, stderr=self.help_text(cmd, path), words=path)
-        self._help_if_requested(cmd, path, unknown)
+            raise CliExit(1, stderr=self.help_text(chain), words=_words(chain))
+        self._help_if_requested(chain, unknown)
         if operands:
-            raise CliExit(1, stderr=texts.UNKNOWN_COMMAND.format(command=operands[0]) + "\n", words=path)
-        _reject_unknown(unknown, path)
-        raise CliExit(1, stderr=self.help_text(cmd, path), words=path)
+            self._error(chain, texts.UNKNOWN_COMMAND.format(command=operands[0]) + self._suggest_command(cmd, operands[0]))
+        self._reject_unknown(chain, unknown)
+        raise CliExit(1, stderr=self.help_text(chain), words=_words(chain))
 
-    def _leaf(
-        self, cmd: Command, path: tuple[str, ...], operands: list[str], unknown: list[str], values: dict[str, Any]
-    ) -> Parsed:
-        self._help_if_requested(cmd, path, unknown)
-        _reject_unknown(unknown, path)
-        return Parsed(path, _bind_arguments(cmd, path, operands), values)
+    def _leaf(self, chain: Chain, operands: list[str], unknown: list[str], values: dict[str, Any]) -> Parsed:
+        self._help_if_requested(chain, unknown)
+        self._reject_unknown(chain, unknown)
+        return Parsed(_words(chain), self._bind_arguments(chain, operands), values)
 
-    def _help_command(self, cmd: Command, path: tuple[str, ...], names: list[str]) -> None:
+    def _help_command(self, chain: Chain, names: list[str]) -> None:
         if not names:
-            raise CliExit(0, stdout=self.help_text(cmd, path), words=path)
-        sub = cmd.find(names[0])
-        if sub is None:
-            raise CliExit(1, stderr=texts.UNKNOWN_COMMAND.format(command=names[0]) + "\n", words=path)
-        raise CliExit(0, stdout=self.help_text(sub, path + (sub.name,)), words=path + (sub.name,))
+            raise CliExit(0, stdout=self.help_text(chain), words=_words(chain))
+        sub = chain[-1].find(names[0])
+        if sub is not None:
+            raise CliExit(0, stdout=self.help_text(chain + (sub,)), words=_words(chain + (sub,)))
+        if self.dialect.help_after_error:  # commander: the group's help, on stderr
+            raise CliExit(1, stderr=self.help_text(chain), words=_words(chain))
+        raise CliExit(1, stderr=texts.UNKNOWN_COMMAND.format(command=names[0]) + "\n", words=_words(chain))
 
-    def _help_if_requested(self, cmd: Command, path: tuple[str, ...], unknown: list[str]) -> None:
+    def _help_if_requested(self, chain: Chain, unknown: list[str]) -> None:
         if any(arg in ("-h", "--help") for arg in unknown):
-            raise CliExit(0, stdout=self.help_text(cmd, path), words=path)
+            raise CliExit(0, stdout=self.help_text(chain), words=_words(chain))
+
+    def _error(self, chain: Chain, message: str) -> NoReturn:
+        stderr = message + "\n"
+        if self.dialect.help_after_error:
+            stderr += "\n" + self.help_text(chain)
+        raise CliExit(1, stderr=stderr, words=_words(chain))
+
+    def _reject_unknown(self, chain: Chain, unknown: list[str]) -> None:
+        if unknown:
+            flag = unknown[0]
+            self._error(chain, texts.UNKNOWN_OPTION.format(option=flag) + self._suggest_option(chain, flag))
+
+    def _suggest_option(self, chain: Chain, flag: str) -> str:
+        if not (self.dialect.suggestions and flag.startswith("--")):
+            return ""
+        longs = [o.long for cmd in reversed(chain) for o in (*cmd.options, HELP)]
+        return suggest_similar(flag, longs)
+
+    def _suggest_command(self, cmd: Command, name: str) -> str:
+        if not self.dialect.suggestions:
+            return ""
+        names = [n for c in cmd.commands for n in (c.name, *c.aliases[:1])] + ["help"]
+        return suggest_similar(name, names)
+
+    def _bind_arguments(self, chain: Chain, operands: list[str]) -> dict[str, str | None]:
+        cmd = chain[-1]
+        bound: dict[str, str | None] = {}
+        for index, argument in enumerate(cmd.arguments):
+            if index < len(operands):
+                bound[argument.name] = operands[index]
+            elif argument.required:
+                self._error(chain, texts.MISSING_ARGUMENT.format(name=argument.name))
+            else:
+                bound[argument.name] = None
+        if len(operands) > len(cmd.arguments):
+            expected = len(cmd.arguments)
+            self._error(chain, texts.TOO_MANY_ARGUMENTS.format(
+                command=cmd.name, expected=expected, s="" if expected == 1 else "s", got=len(operands)
+            ))
+        return bound
 
     # --- options (commander's parseOptions) --------------------------------------------------
 
-    def _options(
-        self, cmd: Command, path: tuple[str, ...], args: list[str], values: dict[str, Any]
-    ) -> tuple[list[str], list[str]]:
+    def _options(self, chain: Chain, args: list[str], values: dict[str, Any]) -> tuple[list[str], list[str]]:
+        cmd = chain[-1]
         operands: list[str] = []
         unknown: list[str] = []
         dest = operands
@@ -195,7 +257,7 @@ class Parser:
             variadic = None
             option = cmd.find_option(arg) if _maybe_option(arg) else None
             if option is not None:
-                value = self._take_value(option, args, path) if option.takes_value else True
+                value = self._take_value(chain, option, args) if option.takes_value else True
                 self._set(option, value, values)
                 variadic = option if option.variadic else None
                 continue
@@ -233,65 +295,53 @@ class Parser:
         self._set(option, value, values)
         return True
 
-    def _take_value(self, option: Option, args: list[str], path: tuple[str, ...]) -> str:
+    def _take_value(self, chain: Chain, option: Option, args: list[str]) -> str:
         if not args:
-            message = texts.OPTION_ARGUMENT_MISSING.format(flags=option.flags)
-            raise CliExit(1, stderr=message + "\n", words=path)
+            self._error(chain, texts.OPTION_ARGUMENT_MISSING.format(flags=option.flags))
         return args.pop(0)
 
     def _set(self, option: Option, value: Any, values: dict[str, Any]) -> None:
         if option.version:
             raise CliExit(0, stdout=self.version + "\n", words=("--version",))
-        if option.variadic:
+        if option.variadic or option.collect:
             values.setdefault(option.key, []).append(value)
         else:
             values[option.key] = value
 
-    # --- help --------------------------------------------------------------------------------
+    # --- help (commander's formatHelp) --------------------------------------------------------
 
-    def help_text(self, cmd: Command, path: tuple[str, ...]) -> str:
-        """Commander-like help for one command."""
-        usage = " ".join([texts.PROGRAM, *path, "[options]"] + _usage_tail(cmd))
+    def help_text(self, chain: Chain) -> str:
+        """The help of the last command of ``chain``, laid out as commander lays it out."""
+        cmd = chain[-1]
+        names = [c.name for c in chain[:-1]] + ["|".join((cmd.name, *cmd.aliases[:1]))]
+        usage = " ".join([*names, "[options]", *_usage_tail(cmd)])
+        arguments = [(a.spec.strip("<>[]"), a.help) for a in cmd.arguments if a.help]
+        options = [(o.flags, o.description) for o in (*cmd.options, HELP)]
+        commands = [(_command_term(c), c.summary) for c in cmd.commands]
+        if cmd.commands:
+            commands.append(("help [command]", texts.HELP_OPTION))
+        width = max(len(term) for term, _ in arguments + options + commands)
         lines = [f"Usage: {usage}", ""]
         if cmd.summary:
-            lines += [cmd.summary, ""]
-        if any(a.help for a in cmd.arguments):
-            lines += ["Arguments:", *_columns([(a.name, a.help) for a in cmd.arguments]), ""]
-        options = [(o.flags, o.help) for o in cmd.options] + [("-h, --help", texts.HELP_OPTION)]
-        lines += ["Options:", *_columns(options)]
-        if cmd.commands:
-            rows = [(_command_term(c), c.summary) for c in cmd.commands]
-            rows.append(("help [command]", texts.HELP_OPTION))
-            lines += ["", "Commands:", *_columns(rows)]
-        return "\n".join(lines) + "\n"
+            lines += [box_wrap(cmd.summary, HELP_WIDTH), ""]
+        for heading, rows in (("Arguments:", arguments), ("Options:", options), ("Commands:", commands)):
+            if rows:
+                lines += [heading, *(_format_item(term, width, text) for term, text in rows), ""]
+        return "\n".join(lines)
+
+
+HELP = Option("-h, --help", texts.HELP_OPTION)
+HELP_WIDTH = 80
+_MIN_WRAP_WIDTH = 40
+_CHUNK_RE = re.compile(r"\s*\S+")
+
+
+def _words(chain: Chain) -> tuple[str, ...]:
+    return tuple(c.name for c in chain[1:])
 
 
 def _maybe_option(arg: str) -> bool:
     return len(arg) > 1 and arg[0] == "-"
-
-
-def _reject_unknown(unknown: list[str], path: tuple[str, ...]) -> None:
-    if unknown:
-        raise CliExit(1, stderr=texts.UNKNOWN_OPTION.format(option=unknown[0]) + "\n", words=path)
-
-
-def _bind_arguments(cmd: Command, path: tuple[str, ...], operands: list[str]) -> dict[str, str | None]:
-    bound: dict[str, str | None] = {}
-    for index, argument in enumerate(cmd.arguments):
-        if index < len(operands):
-            bound[argument.name] = operands[index]
-        elif argument.required:
-            message = texts.MISSING_ARGUMENT.format(name=argument.name)
-            raise CliExit(1, stderr=message + "\n", words=path)
-        else:
-            bound[argument.name] = None
-    if len(operands) > len(cmd.arguments):
-        expected = len(cmd.arguments)
-        message = texts.TOO_MANY_ARGUMENTS.format(
-            command=cmd.name, expected=expected, s="" if expected == 1 else "s", got=len(operands)
-        )
-        raise CliExit(1, stderr=message + "\n", words=path)
-    return bound
 
 
 def _usage_tail(cmd: Command) -> list[str]:
@@ -301,11 +351,85 @@ def _usage_tail(cmd: Command) -> list[str]:
 
 
 def _command_term(cmd: Command) -> str:
-    name = "|".join((cmd.name, *cmd.aliases))
-    parts = [name] + (["[options]"] if cmd.options else []) + _usage_tail(cmd)
+    name = "|".join((cmd.name, *cmd.aliases[:1]))
+    parts = [name] + (["[options]"] if cmd.options else []) + [a.spec for a in cmd.arguments]
     return " ".join(parts)
 
 
-def _columns(rows: list[tuple[str, str]]) -> list[str]:
-    width = max(len(term) for term, _ in rows)
-    return [f"  {term.ljust(width)}  {text}".rstrip() for term, text in rows]
+def _format_item(term: str, width: int, description: str) -> str:
+    if not description:
+        return "  " + term
+    remaining = HELP_WIDTH - width - 4
+    text = description if remaining < _MIN_WRAP_WIDTH else box_wrap(description, remaining)
+    return "  " + term.ljust(width) + "  " + text.replace("\n", "\n" + " " * (width + 4))
+
+
+def box_wrap(text: str, width: int) -> str:
+    """Wrap at whitespace to ``width`` columns, keeping existing line breaks (commander's boxWrap)."""
+    if width < _MIN_WRAP_WIDTH:
+        return text
+    wrapped: list[str] = []
+    for raw in re.split(r"\r\n|\n", text):
+        chunks = _CHUNK_RE.findall(raw)
+        if not chunks:
+            wrapped.append("")
+            continue
+        line = [chunks[0]]
+        used = len(chunks[0])
+        for chunk in chunks[1:]:
+            if used + len(chunk) <= width:
+                line.append(chunk)
+                used += len(chunk)
+                continue
+            wrapped.append("".join(line))
+            chunk = chunk.lstrip()
+            line, used = [chunk], len(chunk)
+        wrapped.append("".join(line))
+    return "\n".join(wrapped)
+
+
+# --- commander's "(Did you mean ...?)" ------------------------------------------------------------
+
+_MAX_DISTANCE = 3
+
+
+def suggest_similar(word: str, candidates: Sequence[str]) -> str:
+    """The suggestion line commander appends to an unknown option or command ("" for none)."""
+    unique = list(dict.fromkeys(candidates))
+    options = word.startswith("--")
+    if options:
+        word = word[2:]
+        unique = [c[2:] for c in unique]
+    similar: list[str] = []
+    best = _MAX_DISTANCE
+    for candidate in unique:
+        if len(candidate) <= 1:
+            continue
+        distance = _edit_distance(word, candidate)
+        length = max(len(word), len(candidate))
+        if (length - distance) / length > 0.4:
+            if distance < best:
+                best, similar = distance, [candidate]
+            elif distance == best:
+                similar.append(candidate)
+    similar.sort()
+    if options:
+        similar = ["--" + c for c in similar]
+    if len(similar) > 1:
+        return f"\n(Did you mean one of {', '.join(similar)}?)"
+    return f"\n(Did you mean {similar[0]}?)" if similar else ""
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (commander's editDistance)."""
+    if abs(len(a) - len(b)) > _MAX_DISTANCE:
+        return max(len(a), len(b))
+    d = [[i] + [0] * len(b) for i in range(len(a) + 1)]
+    d[0] = list(range(len(b) + 1))
+    for j in range(1, len(b) + 1):
+        for i in range(1, len(a) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]

@@ -1,4 +1,5 @@
-"""Handlers for the one-shot commands: auth, me, friend, group and msg.
+"""Handlers for the one-shot commands: auth, me, friend, group, and msg on the legacy surface
+(openzca 0.1.58's msg commands are in ``msg_openzca``).
 
 Each handler takes a :class:`Context` and returns the exit code. A runtime failure is raised
 as :class:`Fail`, which the CLI prints on stderr (``Error: <message>``) with its exit code.
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
 from errbot_zalouser.simulator import events, render, seed, state, texts
+from errbot_zalouser.simulator import surface as surfaces
 from errbot_zalouser.simulator.cliparse import Parsed
-from errbot_zalouser.simulator.faults import Knobs
+from errbot_zalouser.simulator.faults import FaultStore, Knobs
 
 
 class Fail(Exception):
@@ -29,7 +31,17 @@ class Context:
     """What a handler gets: the parsed invocation, its profile, knobs and output streams."""
 
     def __init__(
-        self, parsed: Parsed, profile: state.Profile, knobs: Knobs, out: TextIO, err: TextIO, argv: list[str]
+        self,
+        parsed: Parsed,
+        profile: state.Profile,
+        knobs: Knobs,
+        out: TextIO,
+        err: TextIO,
+        argv: list[str],
+        *,
+        surface: str = surfaces.LEGACY,
+        faults: FaultStore | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.parsed = parsed
         self.profile = profile
@@ -37,6 +49,14 @@ class Context:
         self.out = out
         self.err = err
         self.argv = argv
+        self.surface = surface
+        self.faults = faults if faults is not None else FaultStore(profile.home)
+        self.environ = os.environ if environ is None else environ
+
+    @property
+    def openzca(self) -> bool:
+        """True on the openzca 0.1.58 surface."""
+        return self.surface == surfaces.OPENZCA
 
     def arg(self, name: str) -> str | None:
         return self.parsed.args.get(name)
@@ -71,11 +91,15 @@ def _complete_login(data: dict[str, Any]) -> None:
         data.pop("pendingLoginAt", None)
 
 
-def require_login(profile: state.Profile) -> dict[str, Any]:
-    """The state of a logged-in profile; otherwise fail with the not-logged-in error."""
-    data = current_state(profile)
+def require_login(ctx: Context) -> dict[str, Any]:
+    """The state of a logged-in profile; otherwise fail with the tool's error for this command
+    (0.1.58 says "has no credentials" everywhere but ``auth status``)."""
+    data = current_state(ctx.profile)
     if not data.get("loggedIn"):
-        raise Fail(texts.NOT_LOGGED_IN.format(profile=profile.name))
+        text = texts.NOT_LOGGED_IN
+        if ctx.openzca and ctx.parsed.words != ("auth", "status"):
+            text = texts.NO_CREDENTIALS
+        raise Fail(text.format(profile=ctx.profile.name))
     return data
 
 
@@ -83,7 +107,7 @@ def require_login(profile: state.Profile) -> dict[str, Any]:
 
 
 def auth_status(ctx: Context) -> int:
-    data = require_login(ctx.profile)
+    data = require_login(ctx)
     me = data.get("me") or {}
     dump = {
         "profile": ctx.profile.name,
@@ -163,7 +187,7 @@ def auth_logout(ctx: Context) -> int:
 
 
 def auth_cache_refresh(ctx: Context) -> int:
-    data = require_login(ctx.profile)
+    data = require_login(ctx)
     friends, groups = len(data.get("friends") or []), len(data.get("groups") or [])
     ctx.say(texts.CACHE_REFRESHED_FOR.format(profile=ctx.profile.name, friends=friends, groups=groups))
     return 0
@@ -190,12 +214,12 @@ def _listing(ctx: Context, rows: Any, columns: tuple[str, ...], as_json: bool) -
 
 
 def me_info(ctx: Context) -> int:
-    me = require_login(ctx.profile).get("me") or {}
+    me = require_login(ctx).get("me") or {}
     return _listing(ctx, me, (), bool(ctx.opt("json")))
 
 
 def me_id(ctx: Context) -> int:
-    me = require_login(ctx.profile).get("me") or {}
+    me = require_login(ctx).get("me") or {}
     ctx.say(str(me.get("userId", "")))
     return 0
 
@@ -204,12 +228,12 @@ _USER_COLUMNS = ("userId", "displayName", "zaloName")
 
 
 def friend_list(ctx: Context) -> int:
-    friends = require_login(ctx.profile).get("friends") or []
+    friends = require_login(ctx).get("friends") or []
     return _listing(ctx, friends, _USER_COLUMNS, bool(ctx.opt("json")))
 
 
 def friend_find(ctx: Context) -> int:
-    friends = require_login(ctx.profile).get("friends") or []
+    friends = require_login(ctx).get("friends") or []
     found = find_users(friends, ctx.arg("query") or "")
     as_json = bool(ctx.opt("json")) or not ctx.out.isatty()
     return _listing(ctx, found, _USER_COLUMNS, as_json)
@@ -239,12 +263,12 @@ def _phone(text: str) -> str:
 
 
 def group_list(ctx: Context) -> int:
-    groups = require_login(ctx.profile).get("groups") or []
+    groups = require_login(ctx).get("groups") or []
     return _listing(ctx, groups, ("groupId", "name", "totalMember"), bool(ctx.opt("json")))
 
 
 def group_members(ctx: Context) -> int:
-    data = require_login(ctx.profile)
+    data = require_login(ctx)
     group_id = ctx.arg("groupId") or ""
     rows = members_of(data, group_id)
     if rows is None:
@@ -275,7 +299,7 @@ def msg_link(ctx: Context) -> int:
 
 
 def msg_typing(ctx: Context) -> int:
-    require_login(ctx.profile)
+    require_login(ctx)
     _log_sent(ctx, "typing", {}, None)
     return 0
 
@@ -309,9 +333,15 @@ def _media(ctx: Context, *, caption: bool) -> dict[str, Any]:
 
 
 def _deliver(ctx: Context, command: str, fields: dict[str, Any]) -> int:
-    require_login(ctx.profile)
-    msg_id = events.new_msg_id()
-    _log_sent(ctx, command, fields, msg_id)
+    """One submission, no built-in retry (the legacy surface has none), the old output."""
+    from errbot_zalouser.simulator.delivery import Delivery, SendFailed
+
+    require_login(ctx)
+    record = {"command": command, "threadId": ctx.arg("threadId"), "isGroup": bool(ctx.opt("group")), **fields}
+    try:
+        (msg_id,) = Delivery(ctx.profile, ctx.faults, ctx.parsed.words, argv=ctx.argv).submit(record, digits=19)
+    except SendFailed as exc:
+        raise Fail(texts.ERROR.format(message=exc)) from None
     _print_send_result(ctx, msg_id)
     return 0
 

@@ -3,42 +3,79 @@
 No subprocess is needed to control the simulator; every method reads or writes files under the
 home folder, with the same locks the `zca-sim` processes use.
 
+Surface (which `zca` is played, see ``surface.py``)::
+
+    set_surface("0.1.58" | "legacy")     stored for the whole home; ZCA_SIM_SURFACE overrides it
+    .surface                              the surface in effect for this process's environment
+
+    0.1.58 (default): openzca 0.1.58, msg send formats Markdown unless --raw, resolves group
+    @mentions, splits at 2000 rendered characters, retries timeouts (OPENZCA_SEND_RETRY_COUNT,
+    OPENZCA_SEND_RETRY_DELAY_MS), prints inspect dumps with 13-digit ids; the listener takes a
+    lock, serves listen.sock, recycles (exit 75), restarts on 1000/3000 with -k, prints
+    lifecycle lines with --supervised --raw, exits 143/130 on SIGTERM/SIGINT (ZCA_SIM_RECYCLE_
+    WIND_DOWN_MS shortens the 3 s wind-down after a recycle).
+    legacy: zca-cli / openzca ~0.1.20: none of the above; text sent as given; old outputs.
+
 State::
 
     SimControl(home, profile="default")
     SimControl.create(home, profile="default", *, logged_in=True, me=None, friends=None,
                       groups=None, members=None) -> SimControl    (None = the default seed)
     .home (Path), .profile (str), .me (dict), .friends, .groups (lists of dicts, read live)
-    .members (dict groupId -> rows, read live)
+    .members (dict groupId -> rows, read live; also what group @mentions resolve against)
     set_state(**fields)            top-level state keys: me, friends, groups, members, loggedIn
     set_logged_in(flag)
     add_friends(rows)              rows with an existing userId replace it
     add_groups(rows, members=None) members: {groupId: [member rows]}
 
-Inbound (delivered by a running or the next `listen`)::
+Inbound (delivered by a running or the next `listen`; built in the shape of the current surface)::
 
     inject_dm(sender_id, text="hi", *, sender_name="", content=None, msg_id=None,
               cli_msg_id=None, timestamp=None, **extra) -> dict
     inject_group(group_id, sender_id, text="hi", *, sender_name="", group_name=None,
                  mentions=(), content=None, msg_id=None, cli_msg_id=None, timestamp=None,
                  **extra) -> dict
+        content=<object> injects the older object-content shape (what zca-cli could print).
+    inject_media(kind, sender_id, urls=(), *, group_id=None, caption="", file_name=None,
+                 mime=None, data=None, download_fails=False, **ids) -> dict
+        kind: photo, gif, video, voice, file; files are really written to the media folder
+        (media.py); the event has the [media attached: …] note, mediaPath(s), mediaUrl(s),
+        mediaType(s), mediaKind.
+    inject_photo(sender_id, url=…, **kw), inject_file(sender_id, url=…, file_name=…, **kw),
+    inject_voice(sender_id, url=…, **kw), inject_sticker(sender_id, sticker_id="…", **kw),
+    inject_quote_reply(sender_id, text, *, quoted_text, quoted_sender_id, quoted_sender_name="",
+                       group_id=None, **kw) -> dict
+    media_dir() -> Path
     inject_event(event) -> dict, inject_raw(text), inject_raw_bytes(data),
     inject_split(event, pause=0.05) -> dict, close_connection(code, reason=""),
+    drop_connection(code=1006, reconnect_after=0.5)   a close zca-js retries itself (-k)
+    listener_error(message)        "Listener error: …" on stderr (+ lifecycle error line)
     exit_listener(code, stderr=""), stall(), sleep(seconds), inbox_pending() -> int
 
 Observation::
 
     sent() -> list[dict]; wait_sent(count, timeout=10.0) -> list[dict] (TimeoutError)
+        one record per accepted server submission: duplicates from retries show up here.
+        0.1.58 `send` records: text (as the chat shows it), input (as given), styles, mentions,
+        quote, chunk/chunks, attempt, msgId; see msg_openzca.py for every command's fields.
+    chat_texts(thread_id=None) -> list[str]   the `text` of send records, oldest first
     calls(all_profiles=False) -> list[dict]
     listener_pid() -> int | None; listener_starts() -> int
     wait_listener(timeout=10.0, min_starts=1) -> int (pid; TimeoutError)
+    listener_owner() -> dict | None           the 0.1.58 lock file (listener-owner.json)
+    socket_path -> Path                       listen.sock (exists while a 0.1.58 listener runs)
 
 Faults (see faults.py)::
 
     fail(command, times=1, exit_code=1, stderr="Error: simulated failure")
     hang(command, seconds, times=1)       times < 0: forever
+    fail_submission(command="msg send", *, error=…, accepted=False, hang_s=0, times=1, chunk=None)
+        per server submission (one chunk attempt, one media message); error=None succeeds
+    timeout_after_accept(command="msg send", times=1, chunk=None)   delivered, then "read ETIMEDOUT"
+    timeout_before_accept(command="msg send", times=1, chunk=None)  never delivered, same error
+    fail_chunk(k, error=texts.RATE_LIMIT_TEXT, times=1)   chunk k fails for good (not retryable)
     set_latency(ms)                       global, for every profile
-    set_noise(enabled); set_send_output(shape); set_login(delay_s=0.5, decline=False)
+    set_noise(enabled); set_send_output(shape) (legacy); set_login(delay_s=0.5, decline=False)
     clear_faults()                        this profile's knobs and the global latency
 """
 
@@ -51,7 +88,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from errbot_zalouser.simulator import events, render, seed, spec, state, texts
+from errbot_zalouser.simulator import events, media, owner, render, seed, spec, state, surface, texts
 from errbot_zalouser.simulator.faults import FaultStore
 from errbot_zalouser.simulator.inbox import Inbox
 
@@ -165,16 +202,11 @@ class SimControl:
         **extra: Any,
     ) -> Row:
         """Queue a direct message from ``sender_id``; returns the event as it will be printed."""
-        event = events.dm_event(
-            str(sender_id),
-            text if content is None else content,
+        return self.inject_event(self._event(
+            None, str(sender_id), text if content is None else content,
             sender_name=sender_name or self._name_of(str(sender_id)),
-            msg_id=msg_id,
-            cli_msg_id=cli_msg_id,
-            timestamp=timestamp,
-            extra=extra,
-        )
-        return self.inject_event(event)
+            msg_id=msg_id, cli_msg_id=cli_msg_id, timestamp=timestamp, extra=extra,
+        ))
 
     def inject_group(
         self,
@@ -194,19 +226,118 @@ class SimControl:
         """Queue a group message. ``mentions``: uids (or ready mention dicts) -> mentions/mentionIds."""
         body = text if content is None else content
         names = self._names(str(group_id))
-        event = events.group_event(
-            str(group_id),
-            str(sender_id),
-            body,
-            sender_name=sender_name or names.get(str(sender_id), ""),
-            group_name=group_name,
+        return self.inject_event(self._event(
+            str(group_id), str(sender_id), body,
+            sender_name=sender_name or names.get(str(sender_id), ""), group_name=group_name,
             mentions=events.build_mentions(mentions, body, names),
-            msg_id=msg_id,
-            cli_msg_id=cli_msg_id,
-            timestamp=timestamp,
-            extra=extra,
+            msg_id=msg_id, cli_msg_id=cli_msg_id, timestamp=timestamp, extra=extra,
+        ))
+
+    def _event(self, group_id: str | None, sender_id: str, content: Any, **fields: Any) -> Row:
+        """An event in the current surface's shape (``group_id`` None: a DM)."""
+        if self.surface == surface.LEGACY:
+            if group_id is None:
+                return events.dm_event(sender_id, content, **{k: v for k, v in fields.items()
+                                                              if k not in ("group_name", "mentions")})
+            return events.group_event(group_id, sender_id, content, **fields)
+        return events.openzca_event(
+            group_id or sender_id, sender_id, content, is_group=group_id is not None,
+            self_id=str(self.me.get("userId", "")), **fields,
         )
-        return self.inject_event(event)
+
+    # --- media and replies (0.1.58 shapes) -------------------------------------------------------
+
+    def media_dir(self) -> Path:
+        """Where inbound media files are written (see media.py)."""
+        return media.media_dir(self.home, self.profile, os.environ)
+
+    def inject_media(
+        self,
+        kind: str,
+        sender_id: str,
+        urls: str | Iterable[str] = (),
+        *,
+        group_id: str | None = None,
+        caption: str = "",
+        file_name: str | None = None,
+        mime: str | None = None,
+        data: bytes | None = None,
+        download_fails: bool = False,
+        **fields: Any,
+    ) -> Row:
+        """Queue a photo, gif, video, voice or file message whose media the listener "downloaded"."""
+        if kind not in media.KINDS:
+            raise ValueError(f"unknown media kind {kind!r}; expected one of {', '.join(media.KINDS)}")
+        spec_ = media.KINDS[kind]
+        links = [urls] if isinstance(urls, str) else list(urls)
+        if not links:
+            raise ValueError("inject_media needs at least one URL")
+        mime = mime or spec_.mime
+        paths: list[str | None] = []
+        for url in links:
+            if download_fails:
+                paths.append(None)
+                continue
+            payload = data if data is not None else f"zca-sim {kind} from {url}".encode()
+            paths.append(media.store(self.media_dir(), payload, media.extension_of(url, mime, spec_.extension)))
+        fallback = file_name or "" if kind == "file" else links[0]
+        content = media.attached_note(spec_, links, paths, mime, caption or fallback)
+        warnings = [f"Warning: failed to cache inbound media (Failed to download inbound media: {u} (404))"
+                    for u, p in zip(links, paths) if p is None]
+        return self._inject_kind(group_id, str(sender_id), content, spec_.msg_type,
+                                 media=media.media_fields(spec_, links, paths, mime), warnings=warnings, **fields)
+
+    def inject_photo(self, sender_id: str, url: str = "https://f21-zpc.zdn.vn/sim/photo.jpg", **kw: Any) -> Row:
+        return self.inject_media("photo", sender_id, url, **kw)
+
+    def inject_file(self, sender_id: str, url: str = "https://f21-zpc.zdn.vn/sim/report.pdf", *,
+                    file_name: str = "report.pdf", mime: str = "application/pdf", **kw: Any) -> Row:
+        return self.inject_media("file", sender_id, url, file_name=file_name, mime=mime, **kw)
+
+    def inject_voice(self, sender_id: str, url: str = "https://f21-zpc.zdn.vn/sim/voice.m4a", **kw: Any) -> Row:
+        return self.inject_media("voice", sender_id, url, **kw)
+
+    def inject_sticker(self, sender_id: str, sticker_id: str = "21979", *, sticker_type: int = 7,
+                       group_id: str | None = None, **fields: Any) -> Row:
+        """A sticker: no media, ``<non-text:chat.sticker>``, mediaKind image, the sticker-id mention."""
+        return self._inject_kind(group_id, str(sender_id), "<non-text:chat.sticker>", "chat.sticker",
+                                 media={"mediaKind": "image"},
+                                 mentions=[media.sticker_mention(str(sticker_id), sticker_type)], **fields)
+
+    def inject_quote_reply(
+        self,
+        sender_id: str,
+        text: str,
+        *,
+        quoted_text: str,
+        quoted_sender_id: str,
+        quoted_sender_name: str = "",
+        quoted_msg_id: str | None = None,
+        quoted_cli_msg_id: str | None = None,
+        group_id: str | None = None,
+        **fields: Any,
+    ) -> Row:
+        """A reply quoting an earlier message: content ends with the ``[reply context: …]`` line."""
+        name = quoted_sender_name or self._name_of(str(quoted_sender_id))
+        quote = {
+            "ownerId": str(quoted_sender_id), "senderName": name or None, "msg": quoted_text or None,
+            "ts": int(time.time() * 1000) - 60_000, "cliMsgId": quoted_cli_msg_id or events.new_cli_msg_id(),
+            "globalMsgId": quoted_msg_id or events.new_msg_id(13), "cliMsgType": 1,
+        }
+        quote = {k: v for k, v in quote.items() if v is not None}
+        content = f"{text}\n{media.reply_context(name or str(quoted_sender_id), quoted_text)}"
+        return self._inject_kind(group_id, str(sender_id), content, "webchat", quote={"quote": quote}, **fields)
+
+    def _inject_kind(self, group_id: str | None, sender_id: str, content: str, msg_type: str, *,
+                     warnings: list[str] | None = None, **fields: Any) -> Row:
+        names = self._names(group_id) if group_id else {}
+        name = fields.pop("sender_name", "") or (names.get(sender_id) if group_id else self._name_of(sender_id)) or ""
+        event = events.openzca_event(
+            group_id or sender_id, sender_id, content, is_group=group_id is not None,
+            self_id=str(self.me.get("userId", "")), sender_name=name, msg_type=msg_type, **fields,
+        )
+        self._inbox.append({"kind": "event", "event": event, "warnings": warnings or []})
+        return event
 
     def inject_event(self, event: Row) -> Row:
         """Queue any event object exactly as given."""
@@ -231,6 +362,15 @@ class SimControl:
     def close_connection(self, code: int, reason: str = "") -> None:
         """Queue a websocket close: the close line, then (with -k) silence."""
         self._inbox.append({"kind": "close", "code": int(code), "reason": reason})
+
+    def drop_connection(self, code: int = 1006, reconnect_after: float = 0.5) -> None:
+        """Queue a close that zca-js retries by itself: with -k (0.1.58, not supervised) no line,
+        then ``Connected to Zalo websocket.`` after ``reconnect_after`` s; otherwise a plain close."""
+        self._inbox.append({"kind": "drop", "code": int(code), "reconnect_after": float(reconnect_after)})
+
+    def listener_error(self, message: str) -> None:
+        """Queue a websocket error: ``Listener error: <message>`` on stderr (and a lifecycle line)."""
+        self._inbox.append({"kind": "error", "message": str(message)})
 
     def exit_listener(self, code: int, stderr: str = "") -> None:
         """Queue a listener exit (75 prints the recycle line first)."""
@@ -264,6 +404,23 @@ class SimControl:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"expected {count} sent message(s) within {timeout}s, saw {len(rows)}: {rows!r}")
             time.sleep(0.02)
+
+    def chat_texts(self, thread_id: str | None = None) -> list[str]:
+        """The texts of sent messages as the chat shows them, oldest first (one per submission)."""
+        return [str(r.get("text")) for r in self.sent()
+                if r.get("command") == "send" and (thread_id is None or r.get("threadId") == str(thread_id))]
+
+    def listener_owner(self) -> Row | None:
+        """The 0.1.58 listener lock record, if the file exists and holds a pid."""
+        try:
+            return owner.read_owner(self._profile)
+        except owner.OwnerError:
+            return None
+
+    @property
+    def socket_path(self) -> Path:
+        """``listen.sock`` of this profile (exists while a 0.1.58 listener serves it)."""
+        return self._profile.path(owner.SOCKET_FILE)
 
     def calls(self, all_profiles: bool = False) -> list[Row]:
         """Recorded `zca-sim` invocations (argv, exit, duration_ms...) of this profile, or all."""
@@ -304,6 +461,47 @@ class SimControl:
     def hang(self, command: str, seconds: float, times: int = 1) -> None:
         """Make ``command`` sleep ``seconds`` before it proceeds, ``times`` times."""
         self._add_rule({"kind": "hang", "command": _command(command), "times": int(times), "seconds": float(seconds)})
+
+    def fail_submission(
+        self,
+        command: str = "msg send",
+        *,
+        error: str | None = texts.SEND_TIMEOUT_TEXT,
+        accepted: bool = False,
+        hang_s: float = 0.0,
+        times: int = 1,
+        chunk: int | None = None,
+    ) -> None:
+        """Decide the next ``times`` server submissions of ``command`` (see faults.py)."""
+        self._add_rule({"kind": "submit", "command": _command(command), "times": int(times),
+                        "chunk": None if chunk is None else int(chunk), "accepted": bool(accepted),
+                        "error": error, "hang_s": float(hang_s)})
+
+    def timeout_after_accept(self, command: str = "msg send", times: int = 1, chunk: int | None = None) -> None:
+        """The server takes the message (it is in the chat), then the client times out."""
+        self.fail_submission(command, accepted=True, times=times, chunk=chunk)
+
+    def timeout_before_accept(self, command: str = "msg send", times: int = 1, chunk: int | None = None) -> None:
+        """The request times out before the server takes it (nothing in the chat)."""
+        self.fail_submission(command, accepted=False, times=times, chunk=chunk)
+
+    def fail_chunk(self, chunk: int, error: str = texts.RATE_LIMIT_TEXT, times: int = 1) -> None:
+        """Chunk ``chunk`` of the next split ``msg send`` fails (the earlier chunks went out)."""
+        self.fail_submission("msg send", error=error, chunk=chunk, times=times)
+
+    @property
+    def surface(self) -> str:
+        """The surface `zca-sim` plays for processes started with this process's environment."""
+        return surface.resolve(os.environ, self._faults.read().get("surface"))
+
+    def set_surface(self, name: str) -> None:
+        """Play ``"0.1.58"`` (openzca 0.1.58) or ``"legacy"`` for every profile of this home."""
+        value = surface.normalise(name)
+
+        def change(data: Row) -> None:
+            data["surface"] = value
+
+        self._faults.edit(change)
 
     def set_latency(self, ms: int) -> None:
         """Every invocation (all profiles) lasts at least ``ms`` from its process start."""
@@ -380,12 +578,9 @@ def _command(command: str) -> str:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    """Alive and not a zombie (an exited listener its parent has not reaped yet)."""
+    if not owner.pid_alive(pid):
         return False
-    except PermissionError:
-        return True
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"

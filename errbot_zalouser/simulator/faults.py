@@ -6,13 +6,23 @@ Shape of the file::
      "profiles": {"<name>": {
          "rules": [{"kind": "fail", "command": "msg send", "times": 2,
                     "exit_code": 1, "stderr": "..."},
-                   {"kind": "hang", "command": "auth status", "times": 1, "seconds": 6.0}],
+                   {"kind": "hang", "command": "auth status", "times": 1, "seconds": 6.0},
+                   {"kind": "submit", "command": "msg send", "times": 1, "chunk": 2,
+                    "accepted": true, "error": "read ETIMEDOUT", "hang_s": 0.0}],
          "noise": false, "send_output": "message_id",
          "login": {"delay_s": 0.5, "decline": false}}}}
+
+     "surface": "0.1.58"}
 
 A rule's ``command`` is a prefix of the invocation's command words ("msg" matches every
 ``msg ...``, "*" matches everything). ``times`` counts down to zero, then the rule is dropped;
 a negative ``times`` never runs out. Latency is global; ``ZCA_SIM_LATENCY_MS`` overrides it.
+
+``fail`` and ``hang`` rules act once per invocation, before the command runs. ``submit`` rules
+act on one *server submission* (one attempt at sending one chunk or one media message, see
+``delivery.py``): ``accepted`` says whether the server took it (it then appears in the chat and
+the sent log), ``hang_s`` delays the answer, ``error`` is what the client then gets (none: the
+submission succeeds); ``chunk`` (1-based) limits the rule to that chunk of a split text.
 """
 
 from __future__ import annotations
@@ -112,10 +122,33 @@ class FaultStore:
             login_decline=bool(login.get("decline", False)),
         )
 
+    def take_submission(self, profile: str, words: Sequence[str], chunk: int | None) -> dict[str, Any] | None:
+        """Consume the first ``submit`` rule matching this submission, atomically; None if none."""
+
+        def matches(rule: Any) -> bool:
+            return (_live(rule) and rule.get("kind") == "submit"
+                    and rule_matches(str(rule.get("command", "")), words)
+                    and rule.get("chunk") in (None, chunk))
+
+        if not any(matches(r) for r in _section(self.read(), profile).get("rules") or []):
+            return None
+        taken: list[dict[str, Any]] = []
+
+        def take(section: dict[str, Any]) -> None:
+            live = [r for r in section.get("rules") or [] if isinstance(r, dict)]
+            rule = next((r for r in live if matches(r)), None)
+            if rule is not None:
+                taken.append(dict(rule))
+                _decrement(rule)
+            section["rules"] = [r for r in live if _live(r)]
+
+        self.edit_profile(profile, take)
+        return taken[0] if taken else None
+
     def consume(self, snapshot: dict[str, Any], profile: str, words: Sequence[str]) -> Trigger:
         """Take one hang and one failure matching ``words``, atomically. Cheap when none match."""
         rules = _section(snapshot, profile).get("rules") or []
-        if not any(_live(r) and rule_matches(str(r.get("command", "")), words) for r in rules):
+        if not any(_first([r], kind, words) for r in rules if isinstance(r, dict) for kind in ("hang", "fail")):
             return Trigger()
         taken: dict[str, dict[str, Any]] = {}
 
@@ -143,6 +176,7 @@ def _live(rule: Any) -> bool:
 
 
 def _first(rules: list[dict[str, Any]], kind: str, words: Sequence[str]) -> dict[str, Any] | None:
+    """The first live rule of ``kind`` (fail or hang) matching ``words``."""
     for rule in rules:
         if rule.get("kind") == kind and _live(rule) and rule_matches(str(rule.get("command", "")), words):
             return rule

@@ -8,11 +8,14 @@ profile never both consume a record.
 
 Record kinds::
 
-    {"kind": "event", "event": {...}}               print the event
+    {"kind": "event", "event": {...}, "warnings": []}   print the warnings (stderr), then the event
     {"kind": "raw", "text": "..."}                  write text verbatim (no newline added)
     {"kind": "raw", "raw_b64": "..."}               write bytes verbatim (e.g. invalid UTF-8)
     {"kind": "raw", "parts": ["..", ".."], "pause": 0.05}   several writes, pausing between
-    {"kind": "close", "code": 3000, "reason": "..."} print the close line, then go silent (-k)
+    {"kind": "close", "code": 3000, "reason": "..."} print the close line; then exit, reconnect or
+                                                     go silent (see listen.py)
+    {"kind": "drop", "code": 1006, "reconnect_after": 0.5}  a close zca-js retries by itself
+    {"kind": "error", "message": "..."}              "Listener error: ..." on stderr
     {"kind": "exit", "code": 75, "stderr": "..."}   exit with the code
     {"kind": "stall"}                                go silent, consume nothing more
     {"kind": "sleep", "seconds": 1.5}                pause delivery

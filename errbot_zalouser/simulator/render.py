@@ -28,14 +28,45 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def inspect(value: Any, indent: int = 0) -> str:
-    """An approximation of Node's ``util.inspect`` (what ``console.log(obj)`` prints)."""
-    if isinstance(value, dict):
-        items = [f"{_key(k)}: {inspect(v, indent + 2)}" for k, v in value.items()]
-        return _braces(items, "{", "}", indent)
-    if isinstance(value, (list, tuple)):
-        return _braces([inspect(v, indent + 2) for v in value], "[", "]", indent)
-    return _scalar(value)
+def inspect(value: Any) -> str:
+    """Node's ``util.inspect`` layout (what ``console.log(obj)`` prints): an object or array goes on
+    one line when it fits in 80 columns and holds at most two more levels of non-empty objects
+    after it (Node's ``compact: 3``), else one entry per line, indented by two."""
+    return _Inspector().format(value, 0)
+
+
+class _Inspector:
+    def __init__(self) -> None:
+        self.current_depth = 0  # Node's ctx.currentDepth: the depth of the last container entered
+
+    def format(self, value: Any, indent: int, depth: int = 0) -> str:
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            return self._container(value.items(), "{", "}", indent, depth, keyed=True)
+        if isinstance(value, (list, tuple)):
+            if not value:
+                return "[]"
+            return self._container(enumerate(value), "[", "]", indent, depth, keyed=False)
+        return _scalar(value)
+
+    def _container(self, items: Any, open_: str, close: str, indent: int, depth: int, *, keyed: bool) -> str:
+        depth += 1
+        self.current_depth = depth
+        entries = []
+        for key, item in items:
+            text = self.format(item, indent + 2, depth)
+            entries.append(f"{_key(key)}: {text}" if keyed else text)
+        start = len(entries) + indent + len(open_) + 10
+        single = all("\n" not in entry for entry in entries)
+        fits = start + sum(len(entry) for entry in entries) + len(entries) <= _BREAK_LENGTH
+        if self.current_depth - depth < _COMPACT and single and fits:
+            return f"{open_} {', '.join(entries)} {close}"
+        pad = " " * (indent + 2)
+        return open_ + "\n" + ",\n".join(pad + entry for entry in entries) + "\n" + " " * indent + close
+
+
+_COMPACT = 3
 
 
 def _scalar(value: Any) -> str:
@@ -60,17 +91,6 @@ def _quote(text: str) -> str:
 def _key(key: Any) -> str:
     text = str(key)
     return text if _IDENT_RE.match(text) else _quote(text)
-
-
-def _braces(items: list[str], open_: str, close: str, indent: int) -> str:
-    if not items:
-        return open_ + close
-    start = len(items) + indent + len(open_) + 10
-    single = all("\n" not in item for item in items)
-    if single and start + sum(len(item) for item in items) + len(items) <= _BREAK_LENGTH:
-        return f"{open_} {', '.join(items)} {close}"
-    pad = " " * (indent + 2)
-    return open_ + "\n" + ",\n".join(pad + item for item in items) + "\n" + " " * indent + close
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:

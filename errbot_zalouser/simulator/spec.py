@@ -1,14 +1,16 @@
-"""The `zca` command tree the simulator understands (the subset zca-cli.md section 3 lists).
+"""The `zca` command trees: the legacy surface here, openzca 0.1.58's in ``spec_openzca``.
 
-Only the documented options exist: ``msg voice`` has no ``-m``, so passing one fails as an
-unknown option, as it does with commander. ``-p`` is the program's ``--profile`` everywhere,
-which is why ``listen`` only has the long ``--prefix``.
+The legacy tree is the subset of the old contract consumers used. Only its documented options
+exist: ``msg voice`` has no ``-m``, so passing one fails as an unknown option, as it does with
+commander. ``-p`` is the program's ``--profile`` everywhere, which is why ``listen`` only has the
+long ``--prefix``. It reports usage errors without commander's suggestions or the help that
+openzca 0.1.58 prints after them.
 """
 
 from __future__ import annotations
 
-from errbot_zalouser.simulator import texts
-from errbot_zalouser.simulator.cliparse import Argument, Command, Option, Parser
+from errbot_zalouser.simulator import surface, texts
+from errbot_zalouser.simulator.cliparse import Argument, Command, Dialect, Option, Parser
 
 JSON = Option("-j, --json", "Output JSON")
 GROUP = Option("-g, --group", "Send to a group thread")
@@ -103,13 +105,27 @@ PROGRAM = Command(
 )
 
 
-def parser() -> Parser:
-    """A parser for the whole `zca` surface."""
-    return Parser(PROGRAM, texts.VERSION)
+def program(which: str = surface.OPENZCA) -> Command:
+    """The root command of a surface."""
+    if which == surface.LEGACY:
+        return PROGRAM
+    from errbot_zalouser.simulator import spec_openzca
+
+    return spec_openzca.PROGRAM
 
 
-def leaf_commands(node: Command = PROGRAM, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Every runnable command as its words, e.g. ``("msg", "send")``."""
+def parser(which: str = surface.OPENZCA) -> Parser:
+    """A parser for the whole `zca` command line of a surface."""
+    if which == surface.LEGACY:
+        return Parser(PROGRAM, texts.VERSION)
+    return Parser(program(which), texts.OPENZCA_VERSION, Dialect(help_after_error=True, suggestions=True))
+
+
+def leaf_commands(node: Command | None = None, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every runnable command of a tree (default: both surfaces) as its words, e.g. ``("msg", "send")``."""
+    if node is None:
+        both = leaf_commands(PROGRAM) + leaf_commands(program(surface.OPENZCA))
+        return list(dict.fromkeys(both))
     if not node.commands:
         return [path]
     found: list[tuple[str, ...]] = []

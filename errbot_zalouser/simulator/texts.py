@@ -1,14 +1,15 @@
 """Verbatim strings `zca-sim` prints, in one place so tests and consumers can import them.
 
-The wording follows the `zca` contract (docs: /work/shared/reference/zca-cli.md): openzca's
+The wording follows the `zca` contract: openzca's
 stdout/stderr lines, commander's usage errors and the Zalo server texts seen on stderr.
 Strings with ``{placeholders}`` are ``str.format`` templates.
 """
 
 from __future__ import annotations
 
-VERSION = "0.1.20"
-PROGRAM = "zca"
+VERSION = "0.1.20"  # the legacy surface
+OPENZCA_VERSION = "0.1.58"
+PROGRAM = "zca"  # the legacy surface's program name; openzca's help always says "openzca"
 
 # --- Zalo server texts (zca-js error messages, printed on stderr by a failing command) ---------
 RATE_LIMIT_TEXT = "Vượt quá số request cho phép"
@@ -19,7 +20,23 @@ QR_REJECTED_TEXT = "Mã QR đăng nhập không hợp lệ"
 
 # --- runtime errors (stderr, exit 1) ------------------------------------------------------------
 ERROR = "Error: {message}"
-NOT_LOGGED_IN = "Error: Profile {profile}: not logged in"
+NOT_LOGGED_IN = "Error: Profile {profile}: not logged in"  # auth status (and every command on legacy)
+NO_CREDENTIALS = 'Error: Profile "{profile}" has no credentials. Run: auth login'  # 0.1.58, other commands
+NOT_SIMULATED = "Error: zca-sim does not simulate `{command}`"
+SEND_TIMEOUT_TEXT = "read ETIMEDOUT"  # what a timed-out submission reports (openzca retries it)
+MISSING_CONTENT = "Missing message content"
+FILE_NOT_FOUND = "File not found: {path}"
+NO_IMAGE = "Provide at least one image file or --url."
+NO_VIDEO = "Provide at least one video file or --url."
+NO_VOICE = "Provide a voice file or --url."
+NO_UPLOAD = "Provide file and threadId (upload <file> <threadId>) or use --url."
+NO_VOICE_ATTACHMENT = "No valid voice attachment generated. Use an audio file (e.g. .aac, .mp3, .m4a, .wav, .ogg)."
+OWNER_BLOCKS = ('Active listener owner detected for profile "{profile}" (pid {pid}), but {what} IPC is unavailable. '
+                "Restart `openzca listen` with latest version or set OPENZCA_UPLOAD_ENFORCE_SINGLE_OWNER=0 "
+                "to allow fallback listener startup.")
+UNSUPPORTED_REACTION = 'Unsupported reaction "{reaction}". Use emoji (e.g. ❤️) or one of Reactions enum values.'
+QUOTE_OBJECT_WEBCHAT = "This kind of `webchat` quote type is not available"
+QUOTE_POLL = "The `group.poll` quote type is not available"
 GROUP_NOT_FOUND = "Error: Group not found: {group_id}"
 NO_MEDIA = "Error: Provide at least one file or --url"
 INVALID_PROFILE = "Error: Invalid profile name: {profile}"
@@ -50,9 +67,11 @@ QR_DATA_URL_PREFIX = "data:image/png;base64,"
 # --- listen ---------------------------------------------------------------------------------------
 LISTEN_BANNER = "Listening... Press Ctrl+C to stop."
 CONNECTED_BANNER = "Connected to Zalo websocket."
-LISTENER_CLOSED = "Listener closed ({code}) {reason}"
+LISTENER_CLOSED = "Listener closed ({code}) {reason}"  # 0.1.58 keeps the trailing space of an empty reason
 LISTENER_ERROR = "Listener error: {message}"
 RECYCLE = "Listener recycle triggered after {ms}ms to prevent stale session."
+SUPERVISED_KEEPALIVE = "Warning: --supervised ignores internal --keep-alive reconnect ownership."
+NON_NEGATIVE = "Error: {label} must be a non-negative number."
 
 # --- "noise" knob: log lines some builds print before JSON (contract section 2) ---------------
 NOISE_LINES = (

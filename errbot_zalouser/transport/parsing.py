@@ -1,7 +1,7 @@
 """Tolerant readers for what `zca` prints: JSON results and message ids after a send.
 
 `zca` may prefix its JSON with log lines or colour it with ANSI escapes, and the
-success output of ``msg send`` differs between editions (zca-cli.md §2 and §3.4).
+success output of ``msg send`` differs between editions and versions.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\
 _MESSAGE_ID = re.compile(r"message[_\s]?id[:\s]+(\S+)", re.IGNORECASE)
 _BARE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _INSPECT_MSG_ID = re.compile(r"\bmsgId['\"]?\s*:\s*['\"]?(\d+)")
+# console.table of [{msgId}] (openzca's msg voice): the header names msgId, row 0 holds the id.
+_TABLE_MSG_ID = re.compile(r"^│\s*\(index\)\s*│\s*msgId\s*│.*?^│\s*0\s*│\s*'?(\d+)'?\s*│", re.MULTILINE | re.DOTALL)
 _MAX_JSON_STARTS = 50
 _decoder = json.JSONDecoder()
 
@@ -109,7 +111,9 @@ def extract_message_id(stdout: str) -> str | None:
     Tried in order: ``message id: X`` / ``message_id: X`` (any case); a first word
     that looks like an id (letters, digits, ``_``/``-``, and at least one digit, so
     words such as ``Sent`` or ``OK`` are not taken for ids); a numeric ``msgId:`` in
-    a Node inspect dump (openzca). The id is optional: editions differ.
+    a Node inspect dump (openzca; in a chunked dump the first one is the last chunk's id);
+    row 0 of a ``console.table`` with a msgId column (openzca's ``msg voice``). The id is
+    optional: editions differ.
     """
     text = strip_ansi(stdout).strip()
     if not text:
@@ -120,5 +124,5 @@ def extract_message_id(stdout: str) -> str | None:
     first = text.split(None, 1)[0]
     if _BARE_ID.match(first) and any(ch.isdigit() for ch in first):
         return first
-    match = _INSPECT_MSG_ID.search(text)
+    match = _INSPECT_MSG_ID.search(text) or _TABLE_MSG_ID.search(text)
     return match.group(1) if match else None

@@ -50,6 +50,7 @@ def test_client_sends_option_like_texts_literally(client, sim, is_group):
 @pytest.mark.parametrize("is_group", [False, True], ids=["dm", "group"])
 @pytest.mark.parametrize("kind", ["image", "video"])
 def test_client_media_captions_and_urls_are_literal(client, sim, kind, is_group):
+    sim.set_surface("legacy")  # issue 10 item 7 (media routing): to 0.1.58 a non-http "URL" is a file path
     target = _target(is_group)
     captions = ["--help", "-g", "--profile x", "-- x", "--url=https://evil.invalid/x.png"]
     for caption, url in zip(captions, OPTION_URLS, strict=True):
@@ -72,6 +73,7 @@ def test_client_links_starting_with_a_dash_are_literal(client, sim, is_group):
 
 @pytest.mark.parametrize("is_group", [False, True], ids=["dm", "group"])
 def test_service_send_pool_keeps_option_like_payloads(service_factory, sim, is_group):
+    sim.set_surface("legacy")  # issue 10 item 7 (media routing): to 0.1.58 a non-http "URL" is a file path
     service = service_factory()
     target = _target(is_group)
     service.send_text(None, target, "--profile x")
@@ -93,8 +95,9 @@ def test_service_send_pool_keeps_option_like_payloads(service_factory, sim, is_g
     assert service.status()[0].failed_sends == 0
 
 
-def test_bot_sends_option_like_captions_and_urls_from_a_plugin(bot_factory, tmp_path):
+def test_bot_sends_option_like_captions_and_urls_from_a_plugin(bot_factory, sim, tmp_path):
     """Inbound option-like texts reach plugins unchanged; a plugin's send_url stays literal."""
+    sim.set_surface("legacy")  # issue 10 item 7 (media routing): to 0.1.58 a non-http "URL" is a file path
     record = tmp_path / "record.jsonl"
     bot = bot_factory({"groupPolicy": "open"}, extra=recorder_config(record))
     sim = bot.sim

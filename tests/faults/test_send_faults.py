@@ -58,7 +58,7 @@ def test_hung_send_times_out_is_retried_then_delivered(service_factory, sim, err
     assert sent_texts(sim, FRIEND) == ["after a timeout"]
     assert wait_until(lambda: len(_send_calls(sim)) == 2, timeout=5)
     hung, ok = _send_calls(sim)
-    assert hung["exit"] == -15 and ok["exit"] == 0  # the hung one was ended by our SIGTERM
+    assert hung["exit"] == 143 and ok["exit"] == 0  # the hung one was ended by our SIGTERM (0.1.58: exit 143)
     assert len(_retries(error_log)) == 1 and "timed out" in _retries(error_log)[0].getMessage()
     assert service.status()[0].failed_sends == 0
 
@@ -146,7 +146,7 @@ def test_send_timeout_setting_bounds_a_hung_send(service_factory, sim):
     assert service.drain(15)
     assert sent_texts(sim, FRIEND) == ["bounded by sendTimeoutSeconds"]
     assert wait_until(lambda: len(_send_calls(sim)) >= 1, timeout=5)
-    assert _send_calls(sim)[0]["exit"] == -15  # killed at 0.5 s, not left to finish after 3 s
+    assert _send_calls(sim)[0]["exit"] == 143  # SIGTERM at 0.5 s (0.1.58: exit 143), not left to finish after 3 s
 
 
 NUL = pytest.param("nul \x00 inside", id="nul")

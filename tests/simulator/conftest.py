@@ -14,13 +14,32 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from errbot_zalouser.simulator import surface
+
 WAIT = 5.0  # generous bound for anything that should happen "at once"
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ZCA_SIM_LATENCY_MS", "ZCA_PROFILE"):
+    for name in ("ZCA_SIM_LATENCY_MS", "ZCA_PROFILE", surface.ENV, "ZCA_SIM_RECYCLE_WIND_DOWN_MS"):
         monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("OPENZCA_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def legacy(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Play the legacy surface (zca-cli / openzca ~0.1.20) in every zca-sim started by the test."""
+    monkeypatch.setenv(surface.ENV, surface.LEGACY)
+    return surface.LEGACY
+
+
+@pytest.fixture(params=surface.SURFACES)
+def each_surface(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once per surface."""
+    monkeypatch.setenv(surface.ENV, request.param)
+    return str(request.param)
 
 
 @pytest.fixture

@@ -1,20 +1,25 @@
-"""The commander-style parser, in process: where options may go, `--`, help, usage errors."""
+"""The commander-style parser, in process: where options may go, `--`, help, usage errors.
+
+Mostly on the legacy tree (its texts are the simulator's own); the mechanics shared with the
+0.1.58 tree run on both. The 0.1.58 texts are checked against the real tool's in
+test_conformance.py.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from errbot_zalouser.simulator import spec, texts
-from errbot_zalouser.simulator.cliparse import CliExit, Option, Parsed
+from errbot_zalouser.simulator import spec, surface, texts
+from errbot_zalouser.simulator.cliparse import CliExit, Option, Parsed, suggest_similar
 
 
-def parse(line: str | list[str]) -> Parsed:
-    return spec.parser().parse(line.split() if isinstance(line, str) else line)
+def parse(line: str | list[str], which: str = surface.LEGACY) -> Parsed:
+    return spec.parser(which).parse(line.split() if isinstance(line, str) else line)
 
 
-def parse_exit(line: str | list[str]) -> CliExit:
+def parse_exit(line: str | list[str], which: str = surface.LEGACY) -> CliExit:
     with pytest.raises(CliExit) as info:
-        parse(line)
+        parse(line, which)
     return info.value
 
 
@@ -46,9 +51,12 @@ SEND = {"threadId": "123", "message": "hi"}
     ],
 )
 def test_options_are_accepted_anywhere(line: str, args: dict, opts: dict) -> None:
-    parsed = parse(line)
-    assert {k: v for k, v in parsed.args.items() if v is not None} == args
-    assert parsed.opts == opts
+    for which in surface.SURFACES:
+        if which == surface.OPENZCA and " ls " in f" {line} ":
+            continue  # the `ls` alias of `friend list` is the legacy tree's only
+        parsed = parse(line, which)
+        assert {k: v for k, v in parsed.args.items() if v is not None} == args
+        assert parsed.opts == opts
 
 
 @pytest.mark.parametrize(
@@ -61,8 +69,9 @@ def test_options_are_accepted_anywhere(line: str, args: dict, opts: dict) -> Non
         (["msg", "send", "123", "--", "-V"], "-V", False),
     ],
 )
-def test_double_dash_ends_options(argv: list[str], text: str, group: bool) -> None:
-    parsed = parse(argv)
+@pytest.mark.parametrize("which", surface.SURFACES)
+def test_double_dash_ends_options(argv: list[str], text: str, group: bool, which: str) -> None:
+    parsed = parse(argv, which)
     assert parsed.args == {"threadId": "123", "message": text}
     assert bool(parsed.opts.get("group")) is group
 
@@ -174,3 +183,38 @@ def test_leaf_commands_cover_the_contract() -> None:
     wanted = {"auth status", "auth login", "auth logout", "me info", "friend list", "friend find", "group list",
               "group members", "msg send", "msg image", "msg video", "msg voice", "msg link", "msg typing", "listen"}
     assert wanted <= leaves
+
+
+@pytest.mark.parametrize(
+    "line, urls",
+    [
+        ("msg image 1 -u http://a -u http://b", ["http://a", "http://b"]),
+        ("msg image 1 --url=http://a -uhttp://b", ["http://a", "http://b"]),
+    ],
+)
+def test_openzca_url_option_repeats_instead_of_taking_several_values(line: str, urls: list[str]) -> None:
+    assert parse(line, surface.OPENZCA).opts["url"] == urls
+    parsed = parse("msg image 1 -u http://a http://b", surface.OPENZCA)  # the second URL is the [file]
+    assert (parsed.opts["url"], parsed.args["file"]) == (["http://a"], "http://b")
+
+
+@pytest.mark.parametrize(
+    "word, candidates, expected",
+    [
+        ("--rw", ["--group", "--raw", "--help"], "\n(Did you mean --raw?)"),
+        ("sned", ["send", "link", "help"], "\n(Did you mean send?)"),
+        ("--xyzzy", ["--group", "--raw"], ""),
+        ("--grup", ["--group", "--gruo"], "\n(Did you mean one of --group, --gruo?)"),
+        ("x", ["y"], ""),
+    ],
+)
+def test_suggestions_follow_commanders_edit_distance(word: str, candidates: list[str], expected: str) -> None:
+    assert suggest_similar(word, candidates) == expected
+
+
+def test_openzca_usage_errors_add_a_suggestion_and_the_help() -> None:
+    result = parse_exit("msg send --rw 1 x", surface.OPENZCA)
+    head, _, help_text = result.stderr.partition("\n\n")
+    assert head == "error: unknown option '--rw'\n(Did you mean --raw?)"
+    assert help_text.startswith("Usage: openzca msg send [options] <threadId> <message>\n")
+    assert parse_exit("help bogus", surface.OPENZCA).stderr.startswith("Usage: openzca [options] [command]")

@@ -187,3 +187,52 @@ def test_lock_timeout(tmp_path) -> None:
             with state.locked(lock, timeout=0.05):
                 pass
         assert time.monotonic() - started < 1.0
+
+
+def test_surface_is_stored_validated_and_overridden_by_the_environment(sim: SimControl, monkeypatch) -> None:
+    assert sim.surface == "0.1.58"
+    sim.set_surface("zca-cli")
+    assert sim.surface == "legacy" and FaultStore(sim.home).read()["surface"] == "legacy"
+    monkeypatch.setenv("ZCA_SIM_SURFACE", "0.1.58")
+    assert sim.surface == "0.1.58"
+    with pytest.raises(ValueError, match="unknown zca-sim surface"):
+        sim.set_surface("0.2.0")
+    sim.clear_faults()  # the surface is not a fault: it stays
+    monkeypatch.delenv("ZCA_SIM_SURFACE")
+    assert sim.surface == "legacy"
+
+
+def test_a_bad_surface_in_the_environment_is_an_error(zca, sim: SimControl) -> None:
+    result = zca("--version", env={"ZCA_SIM_SURFACE": "newest"})
+    assert result.returncode == 1 and result.stderr.startswith("zca-sim: unknown zca-sim surface 'newest'")
+
+
+def test_submission_faults_are_stored_per_profile(sim: SimControl) -> None:
+    sim.timeout_after_accept(times=2)
+    sim.timeout_before_accept("msg image")
+    sim.fail_chunk(3)
+    rules = FaultStore(sim.home).read()["profiles"]["default"]["rules"]
+    assert [(r["command"], r["accepted"], r["chunk"], r["times"]) for r in rules] == [
+        ("msg send", True, None, 2), ("msg image", False, None, 1), ("msg send", False, 3, 1)]
+    store = FaultStore(sim.home)
+    assert [store.take_submission("default", ("msg", "send"), 1)["accepted"] for _ in range(2)] == [True, True]
+    assert store.take_submission("default", ("msg", "send"), 2) is None  # only chunk 3's rule is left
+    assert store.take_submission("default", ("msg", "send"), 3)["chunk"] == 3
+    assert store.take_submission("other", ("msg", "send"), 1) is None
+    with pytest.raises(ValueError):
+        sim.fail_submission("msg sned")
+
+
+def test_chat_texts_lists_send_records_only(sim: SimControl) -> None:
+    path = sim.home / "profiles" / "default" / "sent.jsonl"
+    for row in ({"command": "send", "threadId": "1", "text": "a"}, {"command": "image", "threadId": "1"},
+                {"command": "send", "threadId": "2", "text": "b"}):
+        state.append_jsonl(path, row)
+    assert sim.chat_texts() == ["a", "b"] and sim.chat_texts("2") == ["b"]
+
+
+def test_inject_media_validates(sim: SimControl) -> None:
+    with pytest.raises(ValueError, match="unknown media kind"):
+        sim.inject_media("hologram", "1", "https://x.invalid/a")
+    with pytest.raises(ValueError, match="at least one URL"):
+        sim.inject_media("photo", "1", [])

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from errbot_zalouser.model import ZaloGroup, ZaloUser
-from errbot_zalouser.simulator import seed
+from errbot_zalouser.simulator import seed, surface
 from errbot_zalouser.simulator.control import SimControl
 
 ID_RE = re.compile(r"^\d{19}$")
@@ -121,9 +121,16 @@ def test_friend_find_on_a_tty_prints_a_table(zca_sim_path: str, sim: SimControl)
     assert b"(index)" in output and b"'6634210987765540123'" in output
 
 
-def test_directory_commands_fail_when_logged_out(zca, sim: SimControl) -> None:
+@pytest.mark.parametrize(
+    "which, stderr",
+    [(surface.LEGACY, "Error: Profile default: not logged in\n"),
+     (surface.OPENZCA, 'Error: Profile "default" has no credentials. Run: auth login\n')],
+)
+def test_directory_commands_fail_when_logged_out(zca, sim: SimControl, which: str, stderr: str) -> None:
+    sim.set_surface(which)
     sim.set_logged_in(False)
     for args in (["me", "info", "-j"], ["friend", "list", "-j"], ["friend", "find", "an"], ["group", "list", "-j"],
                  ["group", "members", WORK_CHAT, "-j"]):
         result = zca(*args)
-        assert (result.returncode, result.stdout, result.stderr) == (1, "", "Error: Profile default: not logged in\n")
+        assert (result.returncode, result.stdout, result.stderr) == (1, "", stderr)
+    assert zca("auth", "status").stderr == "Error: Profile default: not logged in\n"  # both surfaces

@@ -142,7 +142,7 @@ def _json_from_some_line(text: str) -> object:
         ("empty", r""),
     ],
 )
-def test_send_output_shapes(zca, sim: SimControl, shape: str, pattern: str) -> None:
+def test_send_output_shapes(zca, sim: SimControl, legacy: str, shape: str, pattern: str) -> None:
     sim.set_send_output(shape)
     out = zca("msg", "send", USER, "hi").stdout
     match = re.fullmatch(pattern, out)
@@ -156,7 +156,7 @@ def test_send_output_shape_is_validated(sim: SimControl) -> None:
         sim.set_send_output("json")
 
 
-def test_knobs_are_per_profile(zca, sim_home, sim: SimControl) -> None:
+def test_knobs_are_per_profile(zca, sim_home, sim: SimControl, legacy: str) -> None:
     SimControl.create(sim_home, "other")
     sim.fail("msg send", times=-1)
     sim.set_send_output("bare")

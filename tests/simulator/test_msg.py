@@ -1,4 +1,5 @@
-"""msg send / image / video / voice / link / typing and the durable sent log."""
+"""msg send / image / video / voice / link / typing and the durable sent log, on the legacy
+surface (0.1.58's msg commands: test_msg_openzca.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 import pytest
 
 from errbot_zalouser.simulator.control import SimControl
+
+pytestmark = pytest.mark.usefixtures("legacy")
 
 USER = "2947718306652210431"
 GROUP = "7031928374650192837"

@@ -22,6 +22,7 @@ ARGV = ("zca", "--profile", "default", "msg", "send", "-g", "--", "6918273645501
     ("code", "stderr", "cls"),
     [
         (1, "Error: Profile default: not logged in", ZcaNotAuthenticated),
+        (1, 'Error: Profile "default" has no credentials. Run: auth login', ZcaNotAuthenticated),
         (1, "Error: zpw_sek bị thiếu hoặc không đúng", ZcaNotAuthenticated),
         (1, "Error: Không thể nhận tin nhắn từ bạn.", ZcaBlocked),
         (1, "Error: Vượt quá số request cho phép", ZcaRateLimited),

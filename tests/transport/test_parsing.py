@@ -86,6 +86,21 @@ def test_parse_json_output_message_keeps_only_200_chars():
         ("Message sent successfully", None),
         ("{ message: {}, attachment: [] }", None),
         ("sent to 4830021983762145322!", None),
+        # openzca 0.1.58's success outputs (13-digit ids)
+        ("{ message: { msgId: 7645528516660 }, attachment: [] }\n", "7645528516660"),
+        ("{\n  chunked: true,\n  chunkCount: 2,\n  msgId: '7645528516661',\n  response: [\n"
+         "    { message: { msgId: 7645528516660 }, attachment: [] },\n"
+         "    { message: { msgId: 7645528516661 }, attachment: [] }\n  ]\n}\n", "7645528516661"),
+        ("{ msgId: '7645528516662' }\n", "7645528516662"),
+        ("{ message: null, attachment: [ { msgId: 7645528516663 } ] }\n", "7645528516663"),
+        ("{\n  message: { msgId: 7645528516664 },\n  attachment: [ { msgId: 7645528516665 } ]\n}\n", "7645528516664"),
+        ("┌─────────┬───────────────┐\n│ (index) │ msgId         │\n├─────────┼───────────────┤\n"
+         "│ 0       │ 7645528516666 │\n└─────────┴───────────────┘\n", "7645528516666"),
+        ("┌─────────┬─────────────────┐\n│ (index) │ msgId           │\n├─────────┼─────────────────┤\n"
+         "│ 0       │ '7645528516667' │\n└─────────┴─────────────────┘\n", "7645528516667"),
+        ("┌─────────┬───────┐\n│ (index) │ other │\n├─────────┼───────┤\n│ 0       │ 12345 │\n└─────────┴───────┘\n",
+         None),
+        ("{ msgIds: [ 7645528516668 ] }\n", None),
     ],
 )
 def test_extract_message_id(stdout, expected):
