@@ -132,7 +132,7 @@ def test_send_text_refuses_empty_text_without_calling_zca(text):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda c: c.send_media(USER, "file", "https://x.invalid/a"),
+        lambda c: c.send_media(USER, "sticker", "https://x.invalid/a"),
         lambda c: c.send_media(USER, "image", ""),
         lambda c: c.send_link(USER, " "),
         lambda c: c.send_text(Target(""), "hi"),
