@@ -4,9 +4,11 @@ Each conversation (account + target) is a FIFO: its items go out one at a time, 
 order. Conversations are served round-robin by a fixed pool of worker threads, so a slow `zca`
 call in one chat never delays another beyond the pool size. Before every attempt the account's
 token bucket is taken. A failure whose exception is a ``ZalouserError`` with ``retryable = True``
-is retried with capped exponential backoff (``errbot_zalouser.backoff``) while the conversation waits; any other
-failure, or the last attempt, is logged at ERROR (with the tool's stderr), counted, reported to
-``on_failed`` and marked done, and the conversation moves on.
+is retried with capped exponential backoff (``errbot_zalouser.backoff``) while the conversation
+waits, except a failure after which the message may already be in the chat
+(``delivery_unknown``, a timeout): retrying it could show it twice, so it is retried only with
+``retry_unknown_delivery``. Any other failure, or the last attempt, is logged at ERROR (with the
+tool's stderr), counted, reported to ``on_failed`` and marked done, and the conversation moves on.
 
 With a ``Journal``, ``submit`` records items durably before queueing them and ``start`` re-queues
 what a previous run left unsent; ``stop`` leaves unsent items in the journal.
@@ -77,6 +79,7 @@ class OutboundDispatcher:
         max_attempts: int = 4,
         retry_base: float = 1.0,
         retry_max: float = 30.0,
+        retry_unknown_delivery: bool = False,
         journal: Journal | None = None,
         on_sent: Callable[[OutboundItem, SendResult], None] | None = None,
         on_failed: Callable[[OutboundItem, Exception], None] | None = None,
@@ -92,6 +95,7 @@ class OutboundDispatcher:
         self._max_attempts = max_attempts
         self._retry_base = retry_base
         self._retry_max = retry_max
+        self._retry_unknown_delivery = retry_unknown_delivery
         self._journal = journal
         self._on_sent = on_sent
         self._on_failed = on_failed
@@ -352,6 +356,8 @@ class OutboundDispatcher:
 
     def _retryable(self, exc: Exception, attempt: int) -> bool:
         retryable = isinstance(exc, ZalouserError) and getattr(exc, "retryable", False) is True
+        if retryable and getattr(exc, "delivery_unknown", False) is True and not self._retry_unknown_delivery:
+            return False  # it may be in the chat already: a second attempt could show it twice
         return retryable and attempt < self._max_attempts
 
     def _backoff(self, item: OutboundItem, exc: Exception, attempt: int) -> bool:
@@ -421,8 +427,9 @@ class OutboundDispatcher:
     def _fail(self, item: OutboundItem, exc: Exception, attempts: int) -> None:
         stderr = getattr(exc, "stderr", "")
         stderr = stderr.strip()[-_STDERR_LOG_LIMIT:] if isinstance(stderr, str) else ""
+        unknown = getattr(exc, "delivery_unknown", False) is True and not self._retry_unknown_delivery
         log.error(
-            "outbound %s %s to %s failed after %d attempt(s): %s: %s; stderr: %s",
+            "outbound %s %s to %s failed after %d attempt(s): %s: %s; stderr: %s%s",
             item.kind,
             item.id,
             item.conversation_key,
@@ -430,6 +437,8 @@ class OutboundDispatcher:
             type(exc).__name__,
             exc,
             stderr or "(none)",
+            "; it may have reached the chat, so it was not retried (outbound.retryUnknownDelivery)"
+            if unknown else "",
             exc_info=None if isinstance(exc, ZalouserError) else exc,
         )
         self._journal_done(item)
