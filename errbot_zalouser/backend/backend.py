@@ -2,7 +2,8 @@
 
 Threads: each account's listener thread only enqueues; ``serve_once`` (errbot's main thread) is
 the dispatcher that runs the gate and calls ``callback_message``; errbot's pool threads call
-``send_message``, which renders and queues replies on the service's ordered send pool.
+``send_message``, which hands the reply's Markdown to the service: it is rendered there, per
+account, for what that account's `zca` can show (see service/outbox.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from errbot.backends.base import ONLINE, Message, Person, Room
 from errbot.core import ErrBot
 
 from errbot_zalouser.backend.identifiers import ZaloOccupant, ZaloPerson, ZaloRoom, parse_identifier
-from errbot_zalouser.backend.render import MarkdownRenderer
 from errbot_zalouser.errors import ZalouserError, ZcaError
 from errbot_zalouser.model import InboundEvent, Target
 from errbot_zalouser.service.service import ListenerChange, ZalouserService
@@ -38,7 +38,6 @@ class ZalouserBackend(ErrBot):
 
     def __init__(self, config: Any, service_factory: ServiceFactory = ZalouserService.from_bot_config) -> None:
         super().__init__(config)
-        self._renderer = MarkdownRenderer()
         self._inbox: queue.Queue[tuple[str, InboundEvent | ListenerChange]] = queue.Queue()
         self._stopping = threading.Event()
         self._connected = False
@@ -115,16 +114,22 @@ class ZalouserBackend(ErrBot):
     # --- outbound -----------------------------------------------------------------------------
 
     def split_and_send_message(self, msg: Message) -> None:
-        # Chunking happens after Markdown rendering, in the service (fence- and newline-aware).
+        # Chunking happens after rendering, in the service, by the length the chat will show.
         self.send_message(msg)
 
     def send_message(self, msg: Message) -> None:
         super().send_message(msg)
-        text = self._renderer.render(msg.body or "")
-        if not text.strip():
+        if not (msg.body or "").strip():
             log.debug("not sending an empty reply to %s", msg.to)
             return
-        self.zalouser.send_text(self._account_of(msg), _target(msg.to), text)
+        self.zalouser.send_markdown(self._account_of(msg), _target(msg.to), msg.body)
+
+    def send_card(self, card: Any) -> None:
+        """A card as lines a phone shows well (errbot's own card template glues its field table
+        into one line): summary, title (link), body, one ``key: value`` line per field."""
+        self.zalouser.send_card(self._account_of(card), _target(card.to), summary=card.summary, title=card.title,
+                                link=card.link, body=card.body, image=card.image, thumbnail=card.thumbnail,
+                                fields=tuple(card.fields or ()), color=card.color)
 
     def send_url(self, identifier: Person | Room, url: str, caption: str = "") -> None:
         """Send a URL as media chosen by its ending (msg image|video|voice), with an optional caption.

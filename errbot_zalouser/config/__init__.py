@@ -35,6 +35,9 @@ dangerouslyAllowNameMatching    both       bool: true = group name/slug keys   f
                                            also match at run time              at run time)
 chunkMode                       both       length | newline                    length
 textChunkLimit                  both       integer 1..2000                     2000
+formatting                      both       auto: Zalo styles where the zca     auto
+                                           binary reads them exactly, else
+                                           plain text; plain: always plain
 markdown, messagePrefix         both       accepted for compatibility, unused
 pairing.ttlSeconds              both       seconds a code lives                3600
 pairing.maxPending              both       integer 1..100                      3
@@ -50,6 +53,8 @@ outbound.maxAttempts            channel    integer 1..20                       4
 outbound.retryBaseSeconds       channel    seconds                             1.0
 outbound.retryMaxSeconds        channel    seconds, >= retryBaseSeconds        30.0
 outbound.sendTimeoutSeconds     channel    seconds                             30.0
+outbound.retryUnknownDelivery   channel    bool: retry a send that timed out   false
+                                           (it may show twice)
 listener.stallSeconds           channel    silence before a restart            3600
 listener.closedGraceSeconds     channel    seconds                             30
 listener.recycleSeconds         channel    planned restart period, or null     null

@@ -22,6 +22,7 @@ from errbot_zalouser.settings import (
     AccountConfig,
     ChunkMode,
     DmPolicy,
+    Formatting,
     GroupPolicy,
     ListenerConfig,
     OutboundSettings,
@@ -83,6 +84,7 @@ _OUTBOUND_NUMBERS = {
     "retryMaxSeconds": Num("retry_max_seconds", 0, 86400),
     "sendTimeoutSeconds": Num("send_timeout", 0, 600),
 }
+_OUTBOUND_FLAGS = {"retryUnknownDelivery": "retry_unknown_delivery"}
 _LISTENER_NUMBERS = {
     "stallSeconds": Num("stall_seconds", 0, 7 * 86400),
     "closedGraceSeconds": Num("closed_grace_seconds", 0, 3600, low_inclusive=True),
@@ -105,8 +107,10 @@ def _pairing(value: Any, key: str, warnings: Warnings) -> dict[str, Any]:
 def _outbound(value: Any, warnings: Warnings) -> OutboundSettings:
     key = f"{ROOT}.outbound"
     raw = read.mapping_or_empty(value, key)
-    read.check_keys(raw, key, frozenset(_OUTBOUND_NUMBERS), warnings)
-    settings = OutboundSettings(**read.numbers(raw, key, _OUTBOUND_NUMBERS))
+    read.check_keys(raw, key, frozenset(_OUTBOUND_NUMBERS) | frozenset(_OUTBOUND_FLAGS), warnings)
+    flags = {attr: read.boolean(raw[name], f"{key}.{name}", warnings)
+             for name, attr in _OUTBOUND_FLAGS.items() if raw.get(name) is not None}
+    settings = OutboundSettings(**read.numbers(raw, key, _OUTBOUND_NUMBERS), **flags)
     if settings.retry_max_seconds < settings.retry_base_seconds:
         raise ConfigError(f"{key}.retryMaxSeconds", f"{settings.retry_max_seconds:g} is smaller than "
                           f"retryBaseSeconds ({settings.retry_base_seconds:g})",
@@ -144,6 +148,7 @@ _FIELD_READERS: dict[str, Reader] = {
     "requireMention": read.boolean,
     "dangerouslyAllowNameMatching": read.boolean,
     "chunkMode": read.choice(ChunkMode),
+    "formatting": read.choice(Formatting),
     "textChunkLimit": lambda v, k, w: Num("", 0, MAX_TEXT_CHUNK, integer=True).read(v, k),
     "pairing": _pairing,
     "markdown": lambda v, k, w: v,
@@ -225,6 +230,7 @@ def _build_account(account_id: str, path: str, top: dict[str, Any], own: dict[st
         require_mention=merged.get("requireMention", False),
         chunk_mode=merged.get("chunkMode", ChunkMode.LENGTH),
         text_chunk_limit=merged.get("textChunkLimit", MAX_TEXT_CHUNK),
+        formatting=merged.get("formatting", Formatting.AUTO),
         pairing=PairingSettings(**merged.get("pairing", {})),
         name_matching=merged.get("dangerouslyAllowNameMatching", False),
         config_path=path,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ from errbot_zalouser.model import (
     ZaloUser,
 )
 from errbot_zalouser.policy.access import Decision
+from errbot_zalouser.richtext.card import card_markdown
 from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, SearchResult, ZalouserApi
@@ -44,6 +45,8 @@ from errbot_zalouser.service.status import account_status
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
+from errbot_zalouser.transport import capabilities as zca_capabilities
+from errbot_zalouser.transport.capabilities import TOOL_ENV, Capabilities
 from errbot_zalouser.transport.client import Runner, ZcaClient
 from errbot_zalouser.transport.listener import Listener, ListenerSettings, ListenerState
 from errbot_zalouser.transport.runner import CliRunner
@@ -94,7 +97,9 @@ class ZalouserService:
     ) -> None:
         self.settings = settings
         self.default_account = settings.default_account
-        runner = runner or CliRunner(settings.zca)
+        runner = runner or CliRunner(settings.zca, env=TOOL_ENV)
+        self._runner = runner
+        self.capabilities = Capabilities.oldest()  # what the zca binary supports; probed by preflight
         self.accounts = Accounts((self._runtime(runner, a, directory_ttl) for a in settings.accounts),
                                  settings.default_account)
         self.outbox = Outbox(self.accounts, settings.outbound, Path(data_dir) / "zalouser", clock=clock)
@@ -122,25 +127,33 @@ class ZalouserService:
     # --- life cycle ---------------------------------------------------------------------------
 
     def preflight(self) -> None:
-        """Check zca and every enabled account's login; learn each account's own user id."""
+        """Learn what the zca binary supports, check every enabled account's login and learn each
+        account's own user id."""
         for warning in self.settings.warnings:
             log.warning("zalouser config: %s", warning)
         if not self.accounts.enabled:
             raise StartupError("no enabled Zalouser account: set enabled: true in the ZALOUSER block")
+        self.capabilities = self._probe()
+        for rt in self.accounts:
+            rt.client.capabilities = self.capabilities
         for rt in self.accounts.enabled:
             self._check_account(rt)
 
+    def _probe(self) -> Capabilities:
+        try:
+            found = zca_capabilities.probe(self._runner.run, getattr(self._runner, "executable", None))
+        except ZcaNotFound as exc:
+            raise _zca_missing(self.settings.zca) from exc
+        log.info("zalouser: zca is %s", found.describe())
+        return found
+
     def _check_account(self, rt: AccountRuntime) -> None:
         try:
-            rt.client.version()
             if not rt.client.is_authenticated():
                 raise ZcaNotAuthenticated("not logged in")
             rt.self_user = rt.client.me_info()
         except ZcaNotFound as exc:
-            raise StartupError(
-                f"zca executable {self.settings.zca!r} not found: install zca-cli or openzca "
-                f"(npm i -g openzca), or set ZALOUSER_ZCA in config.py to its path"
-            ) from exc
+            raise _zca_missing(self.settings.zca) from exc
         except ZcaNotAuthenticated as exc:
             raise StartupError(
                 f"Zalo profile {rt.config.profile!r} (account {rt.account_id!r}) is not logged in: "
@@ -187,6 +200,7 @@ class ZalouserService:
                 backoff_initial=cfg.backoff_initial_seconds,
                 backoff_max=max(cfg.backoff_max_seconds, cfg.backoff_initial_seconds),
             ),
+            env=dict(TOOL_ENV),
             name=account,
         )
 
@@ -237,9 +251,19 @@ class ZalouserService:
 
     # --- ZalouserApi: sending -----------------------------------------------------------------
 
-    def send_text(self, account: str | None, target: Target, text: str) -> int:
-        """Queue a text reply, split into chunks; returns the number of chunks queued."""
-        return self.outbox.send_text(account, target, text)
+    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = ()) -> int:
+        """Queue literal text (shown exactly as given), split into chunks; returns the number of
+        chunks queued. In a group, ``mentions`` (user ids) are mentioned in front of the text."""
+        return self.outbox.send_text(account, target, text, mentions=mentions)
+
+    def send_markdown(self, account: str | None, target: Target, markdown: str, *,
+                      mentions: Sequence[str] = ()) -> int:
+        """Queue an Errbot Markdown reply (as Zalo styles where the account's zca has them)."""
+        return self.outbox.send_markdown(account, target, markdown, mentions=mentions)
+
+    def send_card(self, account: str | None, target: Target, **card: Any) -> int:
+        """Queue an Errbot card (the keyword arguments of ``richtext.card.card_markdown``)."""
+        return self.outbox.send_markdown(account, target, card_markdown(**card))
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         """Queue a URL as media chosen by its ending (msg image|video|voice), with a caption."""
@@ -309,6 +333,11 @@ class ZalouserService:
     def status(self, *, probe: bool = False) -> list[AccountStatus]:
         return [account_status(rt, self.outbox.stats(rt.account_id), zca=self.settings.zca, probe=probe)
                 for rt in self.accounts]
+
+
+def _zca_missing(zca: str) -> StartupError:
+    return StartupError(f"zca executable {zca!r} not found: install zca-cli or openzca (npm i -g openzca), "
+                        f"or set ZALOUSER_ZCA in config.py to its path")
 
 
 def _log_notice(text: str) -> None:

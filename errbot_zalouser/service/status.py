@@ -30,6 +30,8 @@ def account_status(rt: AccountRuntime, queue: DispatcherStats, *, zca: str, prob
         group_policy=rt.config.group_policy,
         warnings=tuple(warnings),
         probe=_probe(rt) if probe and rt.config.enabled and logged_in else None,
+        zca_kind=rt.client.capabilities.kind,
+        capabilities=rt.client.capabilities.in_use(),
     )
 
 
@@ -44,6 +46,10 @@ def _live_checks(rt: AccountRuntime, zca: str) -> tuple[str | None, bool | None,
         warnings.append(f"zca CLI not found ({zca}); install zca-cli or openzca, or set ZALOUSER_ZCA")
     except ZcaError as exc:
         warnings.append(f"zca check failed: {exc}")
+    probed = rt.client.capabilities.version
+    if version and probed and version != probed:
+        warnings.append(f"zca is now {version} but was {probed} at start-up; restart the bot so that it "
+                        "learns what the new version supports")
     if logged_in is False:
         warnings.append("Not authenticated (no zca session); run: python -m errbot_zalouser login "
                         f"--account {rt.account_id}")
