@@ -18,13 +18,36 @@ FRIEND = "2947718306652210431"
 GROUP = "6920154873301128374"
 
 
-def dispatcher(client: EngineClient, journal: Path, failed: list, attempts: int = 4) -> OutboundDispatcher:
+def dispatcher(client: EngineClient, journal: Path, failed: list, attempts: int = 4,
+               retry_unknown: bool = False) -> OutboundDispatcher:
     return OutboundDispatcher(client_sender({"default": client}), workers=2, max_attempts=attempts, retry_base=0.05,
-                              retry_max=0.2, journal=Journal(journal),
+                              retry_max=0.2, journal=Journal(journal), retry_unknown_delivery=retry_unknown,
                               on_failed=lambda item, exc: failed.append((item.text, exc)))
 
 
 def test_a_send_lost_in_an_engine_crash_is_retried_on_the_new_engine(make_engine, fake, tmp_path):
+    """With outbound.retryUnknownDelivery: a send the engine lost (unknown whether it arrived) is retried."""
+    engine = make_engine()
+    client = EngineClient(engine, "default", send_timeout=10.0)
+    client.is_authenticated()
+    failed: list = []
+    outbox = dispatcher(client, tmp_path / "outbox.jsonl", failed, retry_unknown=True)
+    outbox.start()
+    try:
+        fake.hang("msg send", 30)
+        crashed = engine.pid
+        outbox.submit_many(reply_items("default", Target(FRIEND), "một\n\nhai", mode="newline"))
+        assert wait_until(lambda: (fake.state_dir / "fault-uses.jsonl").exists(), 10)
+        fake.clear_faults()
+        os.kill(crashed, signal.SIGKILL)
+        assert outbox.drain(timeout=20)
+    finally:
+        outbox.stop()
+    assert [row["text"] for row in fake.sent()] == ["một", "hai"]
+    assert failed == [] and engine.stats.lost == 1 and engine.pid != crashed
+
+
+def test_a_send_lost_in_an_engine_crash_is_reported_not_repeated_by_default(make_engine, fake, tmp_path):
     engine = make_engine()
     client = EngineClient(engine, "default", send_timeout=10.0)
     client.is_authenticated()
@@ -41,8 +64,8 @@ def test_a_send_lost_in_an_engine_crash_is_retried_on_the_new_engine(make_engine
         assert outbox.drain(timeout=20)
     finally:
         outbox.stop()
-    assert [row["text"] for row in fake.sent()] == ["một", "hai"]
-    assert failed == [] and engine.stats.lost == 1 and engine.pid != crashed
+    assert [row["text"] for row in fake.sent()] == ["hai"]
+    assert [text for text, _exc in failed] == ["một"] and engine.stats.lost == 1
 
 
 def test_replies_queued_while_zalo_refuses_survive_a_bot_restart(make_engine, fake, tmp_path):
