@@ -36,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.common import ZCA_SIM, children_cpu_seconds, new_sim, percentile, proc_status_kb, r, sim_env, target, workdir
 from errbot_zalouser.errors import EngineNotInstalled
 from errbot_zalouser.model import Target
 from errbot_zalouser.simulator import seed
@@ -44,8 +45,6 @@ from errbot_zalouser.transport.engine.client import EngineClient
 from errbot_zalouser.transport.engine.engine import Engine, EngineSettings
 from errbot_zalouser.transport.engine.install import default_folder, pinned_version, zca_js_dir
 from errbot_zalouser.transport.runner import CliRunner
-
-from bench.common import ZCA_SIM, children_cpu_seconds, new_sim, percentile, proc_status_kb, r, sim_env, target, workdir
 
 LATENCY_MS = 150
 SERIAL = 100

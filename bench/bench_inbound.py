@@ -30,13 +30,6 @@ import threading
 import time
 from typing import Any
 
-from errbot_zalouser import plugins_dir
-from errbot_zalouser.model import InboundEvent
-from errbot_zalouser.simulator import events as sim_events
-from errbot_zalouser.simulator import render
-from errbot_zalouser.transport.lines import LineBuffer
-from errbot_zalouser.transport.listener import Listener, _Session
-
 from bench.common import (
     Deadline,
     config_module,
@@ -49,6 +42,12 @@ from bench.common import (
     workdir,
     write_noop_plugin,
 )
+from errbot_zalouser import plugins_dir
+from errbot_zalouser.model import InboundEvent
+from errbot_zalouser.simulator import events as sim_events
+from errbot_zalouser.simulator import render
+from errbot_zalouser.transport.lines import LineBuffer
+from errbot_zalouser.transport.listener import Listener, _Session
 
 EVENTS = 20_000
 TARGET_EVENTS_PER_S = 5_000

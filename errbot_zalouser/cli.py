@@ -163,7 +163,7 @@ def _import_openclaw(args: argparse.Namespace) -> int:
     from errbot_zalouser.stores.jsonfile import open_stores
 
     config, found = _load(args.config)
-    settings, account = _account(config, args.account)
+    _, account = _account(config, args.account)
     data_dir = Path(config.BOT_DATA_DIR)
     if not found:
         print(f"note: no {args.config}; importing into {data_dir}", file=sys.stderr)

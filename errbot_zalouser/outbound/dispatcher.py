@@ -294,7 +294,7 @@ class OutboundDispatcher:
             finished = False
             try:
                 finished = self._deliver(entry.item)
-            except Exception as exc:  # a bug in a callback lookup, never in send (handled there)
+            except Exception as exc:  # noqa: BLE001 - a bug outside send (which _deliver handles) fails the item, not the worker
                 self._fail(entry.item, exc, attempts=1)
                 finished = True
             finally:
@@ -340,7 +340,7 @@ class OutboundDispatcher:
             started = self._clock()
             try:
                 result = self._send(item)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure is the item's outcome; retry is chosen by type below
                 if not self._retryable(exc, attempt):
                     self._fail(item, exc, attempt)
                     return True

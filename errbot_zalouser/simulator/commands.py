@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
-from errbot_zalouser.simulator import events, render, seed, state, texts
+from errbot_zalouser.simulator import render, seed, state, texts
 from errbot_zalouser.simulator import surface as surfaces
 from errbot_zalouser.simulator.cliparse import Parsed
 from errbot_zalouser.simulator.faults import FaultStore, Knobs

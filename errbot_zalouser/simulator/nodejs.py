@@ -1,4 +1,4 @@
-"""JavaScript semantics the real `zca` relies on: strings, numbers and JSON as Node.js has them.
+r"""JavaScript semantics the real `zca` relies on: strings, numbers and JSON as Node.js has them.
 
 ``to_units``/``from_units`` convert to and from JavaScript's string model (UTF-16 code units,
 a character outside the BMP is two), ``parse_int`` is ``Number.parseInt(text, 10)``, ``number``

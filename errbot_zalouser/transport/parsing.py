@@ -61,7 +61,7 @@ def json_starts(stdout: str) -> Iterator[tuple[str, int]]:
     texts = (stdout,) if stripped == stdout else (stdout, stripped)
     for number, text in enumerate(texts):
         first = _WHITESPACE.match(text).end()
-        starts = [first] + [m.start() for m in re.finditer(r"^[\[{]", text, re.MULTILINE)][:_MAX_JSON_STARTS]
+        starts = [first, *[m.start() for m in re.finditer(r"^[\[{]", text, re.MULTILINE)][:_MAX_JSON_STARTS]]
         for start in starts:
             if text[start : start + 1] in ("[", "{") and (number, start) not in seen:
                 seen.add((number, start))

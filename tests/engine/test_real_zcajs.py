@@ -15,7 +15,6 @@ from errbot_zalouser.errors import EngineNotInstalled, EngineUnavailable, ZcaNot
 from errbot_zalouser.model import Target
 from errbot_zalouser.transport.engine.client import EngineClient
 from errbot_zalouser.transport.engine.install import install_engine, is_network_failure, pinned_version
-from tests.engine.conftest import fast_settings
 
 NONET = Path(__file__).with_name("nonet.mjs")
 

@@ -6,6 +6,7 @@ Real threads, fake sends. Every wait is bounded (WAIT seconds); nothing asserts 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import random
 import threading
@@ -221,7 +222,7 @@ def test_backoff_is_capped(dispatchers) -> None:
     assert dispatcher.drain(timeout=WAIT)
     ceilings = [1.0, 2.0, 3.0, 3.0, 3.0]
     assert len(waits) == 5
-    for wait, ceiling in zip(waits, ceilings):
+    for wait, ceiling in zip(waits, ceilings, strict=True):
         assert ceiling / 2 <= wait <= ceiling
 
 
@@ -347,7 +348,7 @@ def test_rate_limit_per_account(dispatchers, clock: FakeClock, as_callable: bool
     assert dispatcher.drain(timeout=WAIT)
     times = sent_at["a"]
     assert len(times) == 5 and len(sent_at["b"]) == 4
-    assert all(later - earlier >= 0.5 - 1e-9 for earlier, later in zip(times, times[1:]))
+    assert all(later - earlier >= 0.5 - 1e-9 for earlier, later in itertools.pairwise(times))
     assert sum(clock.sleeps) == pytest.approx(2.0)
 
 

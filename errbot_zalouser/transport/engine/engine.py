@@ -457,5 +457,5 @@ class Engine:
         for callback in subscribers:
             try:
                 callback(name, body)
-            except Exception:  # noqa: BLE001 - a subscriber bug must not stop the engine
+            except Exception:  # a subscriber bug must not stop the engine
                 log.exception("engine %s: %s subscriber failed", self.name, name)
