@@ -343,6 +343,7 @@ class DirectoryCache:
 
     def _get(self, key: _Key, fill: Callable[[], V], refresh: bool) -> V:
         """The cached value for ``key``, filled by ``fill()`` on a miss or a refresh."""
+        hit: V | None
         if not refresh:
             hit = self._lookup(key)
             if hit is not None:

@@ -379,7 +379,9 @@ class Listener:
 
 def human_line(event: dict[str, Any]) -> str:
     """The non-raw form: ``[user|group] <name|id> -> <threadId>: <content>``."""
-    meta = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+    meta = event.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
     chat = event.get("chatType")
     if chat not in ("user", "group"):
         chat = "group" if meta.get("isGroup", event.get("type") == 1) else "user"

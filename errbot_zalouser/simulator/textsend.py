@@ -299,7 +299,7 @@ def _safe_split(mentions: list[dict[str, Any]], position: int) -> bool:
 
 
 def _slice(obj: dict[str, Any], start: int, end: int) -> Payload:
-    msg = obj["msg"][start:end]
+    msg: str = obj["msg"][start:end]
     styles = []
     for style in obj.get("styles") or ():
         low, high = max(style["start"], start), min(style["start"] + style["len"], end)
