@@ -207,7 +207,7 @@ def test_login_and_logout_are_delegated_to_the_cli_client(make_engine):
         def logout(self):
             calls.append(("logout",))
 
-    client = EngineClient(make_engine(), "default", cli=Cli())  # type: ignore[arg-type]
+    client = EngineClient(make_engine(), "default", cli=Cli())  # type: ignore[arg-type]  # a stand-in with only the methods used
     assert client.login_args(qr_base64=True) == ["--profile", "default", "auth", "login"]
     client.logout()
     assert calls == [("login_args", True), ("logout",)]

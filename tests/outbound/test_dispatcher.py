@@ -95,7 +95,7 @@ def dispatchers():
 
     def make(send: Callable[[OutboundItem], SendResult], **kwargs: object) -> OutboundDispatcher:
         kwargs.setdefault("sleep", lambda seconds: None)
-        dispatcher = OutboundDispatcher(send, **kwargs)  # type: ignore[arg-type]
+        dispatcher = OutboundDispatcher(send, **kwargs)  # type: ignore[arg-type]  # each test passes its own options
         created.append(dispatcher)
         return dispatcher
 
@@ -531,7 +531,7 @@ def test_invalid_settings(kwargs: dict) -> None:
 def test_submit_rejects_non_items(dispatchers) -> None:
     dispatcher = dispatchers(FakeSend())
     with pytest.raises(TypeError):
-        dispatcher.submit("hello")  # type: ignore[arg-type]
+        dispatcher.submit("hello")  # type: ignore[arg-type]  # the wrong type on purpose
     dispatcher.submit_many([])
     assert dispatcher.stats == DispatcherStats()
 
@@ -543,7 +543,7 @@ def test_stats_are_frozen_snapshots_per_account(dispatchers) -> None:
     assert dispatcher.drain(timeout=WAIT)
     stats = dispatcher.stats
     with pytest.raises(dataclasses.FrozenInstanceError):
-        stats.sent = 0  # type: ignore[misc]
+        stats.sent = 0  # type: ignore[misc]  # frozen: the assignment must fail
     assert stats == DispatcherStats(sent=3, last_sent_at=1234.5)
     assert dispatcher.account_stats("b").sent == 2
     assert dispatcher.account_stats("nobody") == DispatcherStats()

@@ -406,4 +406,4 @@ def test_settings_defaults_match_the_contract():
     assert (s.stall_seconds, s.closed_grace_seconds, s.recycle_seconds) == (3600.0, 30.0, None)
     assert (s.assume_connected_seconds, s.kill_grace) == (3.0, 3.0)
     with pytest.raises(AttributeError):
-        s.kill_grace = 1.0  # type: ignore[misc]
+        s.kill_grace = 1.0  # type: ignore[misc]  # frozen: the assignment must fail
