@@ -23,7 +23,7 @@ from errbot_zalouser.model import BadEvent, InboundEvent
 from errbot_zalouser.transport.dedupe import RecentMessages
 from errbot_zalouser.transport.engine.child import printable
 from errbot_zalouser.transport.engine.engine import Engine
-from errbot_zalouser.transport.listener import (
+from errbot_zalouser.transport.listen_settings import (
     EventCallback,
     ListenerSettings,
     ListenerState,
