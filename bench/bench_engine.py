@@ -2,7 +2,7 @@
 
 Both sides run with the same simulated network latency (LATENCY_MS per Zalo call):
 
-* engine: the real engine program (engine.mjs under Node) on tests/engine/fake_zca, driven
+* engine: the real engine program (engine.mjs under Node) on tests/transport/engine/fake_zca, driven
   through ``EngineClient``; FakeZca.set_latency delays every zca-js call. After a warm-up (start,
   login, a few sends), SERIAL sends one after another give the wall latency of a send and the
   engine process's CPU per send (/proc/<pid>/stat utime+stime, before and after); processes started
@@ -139,7 +139,7 @@ def latency_figures(walls: list[float]) -> dict[str, Any]:
 
 
 def run_engine(base: Path, node: str) -> dict[str, Any]:
-    from tests.engine.fakezca import FakeZca
+    from tests.transport.engine.fakezca import FakeZca
 
     fake = FakeZca.create(base / "fake")
     fake.set_latency(LATENCY_MS)

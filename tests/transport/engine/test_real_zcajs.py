@@ -76,8 +76,8 @@ def test_incomplete_credentials_fail_before_any_request(make_engine, fake, zca_j
 
 
 def test_the_stand_in_exports_what_the_engine_takes_from_zca_js(node, zca_js):
-    from tests.engine.conftest import run_node
-    from tests.engine.fakezca import MODULE
+    from tests.transport.engine.conftest import run_node
+    from tests.transport.engine.fakezca import MODULE
 
     probe = ("const m = await import({url}); const keys = ['Zalo','ThreadType','Reactions','ZaloApiError'];"
              "console.log(keys.map((k) => typeof m[k]).join(' '), m.ThreadType.User, m.ThreadType.Group,"
