@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.importgraph import PACKAGE, PLUGINS, import_graph, within
+from tests.importgraph import PACKAGE, PLUGINS, import_graph, sources, within
 
 P = PACKAGE
 
@@ -221,3 +221,27 @@ def test_the_lower_layers_load_no_errbot_at_run_time(graph):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert len(lower) > 40 and result.stdout.strip() == "[]"
+
+
+#: "About 400 lines": a module longer than this must say at its top why it is not split.
+SIZE_LIMIT = 420
+SIZE_REASON = "Over 400 lines:"
+
+
+def needs_a_reason(text: str) -> bool:
+    """Longer than SIZE_LIMIT lines and no SIZE_REASON near the top."""
+    return text.count("\n") > SIZE_LIMIT and SIZE_REASON not in text[:3000]
+
+
+def test_no_module_is_over_400_lines_without_a_reason_at_its_top(graph):
+    found = [module for module, (path, _) in sources().items()
+             if not within(module, (f"{P}.simulator", PLUGINS)) and needs_a_reason(path.read_text(encoding="utf-8"))]
+    assert found == []
+    assert f"{P}.transport.engine.engine" in graph  # the one that gives a reason is really looked at
+
+
+def test_the_size_check_catches_a_long_module():
+    body = "x = 1\n" * 450
+    assert needs_a_reason('"""A module."""\n' + body)
+    assert not needs_a_reason('"""A module.\n\n(Over 400 lines: one state machine.)"""\n' + body)
+    assert not needs_a_reason('"""A module."""\n' + "x = 1\n" * 400)

@@ -42,7 +42,6 @@ from errbot_zalouser.transport.listen_settings import (
     StateCallback,
 )
 
-# The values live in listen_settings and listen_child; they are used (and imported) from here.
 __all__ = ["EventCallback", "LineBuffer", "Listener", "ListenerSettings", "ListenerState", "ListenerStats", "Session",
            "StateCallback"]
 
@@ -209,9 +208,8 @@ class Listener:
         try:
             child = listen_child.spawn(self.argv, self._env)
         except ZcaNotFound as exc:
-            message = str(exc)
-            self._log.error("listener %s: %s", self.name, message)
-            self._update(last_error=message, pid=None)
+            self._log.error("listener %s: %s", self.name, exc)
+            self._update(last_error=str(exc), pid=None)
             return None
         with self._lock:
             self._child = child
@@ -368,28 +366,25 @@ class Listener:
         return code
 
     def _exit_detail(self, session: Session, reason: str | None, code: int | None) -> str:
-        """Log how a child ended and record it; return the text for on_state."""
+        """Log how a child ended and record it; return the text for on_state, e.g. ``exited with
+        code N: <last status line>`` (the log also names the error class that line reads as)."""
+        what = describe_exit(code)
         if reason == _STOP_REASON:
-            self._log.info("listener %s: stopped (%s)", self.name, describe_exit(code))
+            self._log.info("listener %s: stopped (%s)", self.name, what)
             self._update(last_exit_code=code)
             return "stopped"
         if reason is not None:
             detail = f"recycled: {reason}"
             self._log.warning("listener %s: %s", self.name, detail)
+        elif session.tail:
+            last, kind = listen_child.last_words(session, self.argv, code)
+            self._log.warning("listener %s: %s (%s): %s", self.name, what, kind, last)
+            detail = f"{what}: {last}"
         else:
-            detail = self._describe_end(session, code)
+            detail = what
+            self._log.warning("listener %s: %s", self.name, what)
         self._update(last_exit_code=code, last_error=detail)
         return detail
-
-    def _describe_end(self, session: Session, code: int | None) -> str:
-        """``exited with code N: <last status line>``; the log also names the error class."""
-        what = describe_exit(code)
-        if not session.tail:
-            self._log.warning("listener %s: %s", self.name, what)
-            return what
-        last, kind = listen_child.last_words(session, self.argv, code)
-        self._log.warning("listener %s: %s (%s): %s", self.name, what, kind, last)
-        return f"{what}: {last}"
 
     # --- state and stats ------------------------------------------------------------------------
 
