@@ -1,4 +1,4 @@
-"""Typed calls to the `zca` commands the backend needs.
+"""Typed calls to the `zca` commands the backend needs (docs/zca-contract.md, section 3).
 
 Each method builds a safe argv (see ``argv.py``) from what the binary supports (its
 ``Capabilities``: no option it does not list is ever passed), runs it through a runner with the
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Seconds each command may run before it is killed (zca-cli.md §3, OpenClaw's values).
+#: Seconds each command may run before it is killed (OpenClaw's values; docs/zca-contract.md).
 TIMEOUTS: dict[str, float] = {
     "version": 5.0,
     "auth status": 5.0,
