@@ -124,25 +124,26 @@ class _CodeFences(FencedBlockPreprocessor):
             text = f"{text[:match.start()]}\n{placeholder}\n{text[match.end():]}"
 
 
-class _MarkerMixin:
-    """Emphasis elements remember the writer's marker (``*`` or ``_``) for the plain-text form."""
-
-    marker = "*"
+class _MarkedAsterisk(AsteriskProcessor):
+    """Emphasis with ``*``, remembering its marker for the plain-text form."""
 
     def build_element(self, m: re.Match[str], builder: str, tags: str, index: int) -> etree.Element:
-        element: etree.Element = super().build_element(m, builder, tags, index)  # type: ignore[misc]
-        for node in element.iter():
-            if node.tag in ("em", "strong") and node.get(_MARKER) is None:
-                node.set(_MARKER, self.marker)
-        return element
+        return _remember_marker(super().build_element(m, builder, tags, index), "*")
 
 
-class _MarkedAsterisk(_MarkerMixin, AsteriskProcessor):
-    marker = "*"
+class _MarkedUnderscore(UnderscoreProcessor):
+    """Emphasis with ``_``, remembering its marker for the plain-text form."""
+
+    def build_element(self, m: re.Match[str], builder: str, tags: str, index: int) -> etree.Element:
+        return _remember_marker(super().build_element(m, builder, tags, index), "_")
 
 
-class _MarkedUnderscore(_MarkerMixin, UnderscoreProcessor):
-    marker = "_"
+def _remember_marker(element: etree.Element, marker: str) -> etree.Element:
+    """Mark the emphasis elements just built (the nested ones built earlier are marked already)."""
+    for node in element.iter():
+        if node.tag in ("em", "strong") and node.get(_MARKER) is None:
+            node.set(_MARKER, marker)
+    return element
 
 
 # --- the walk --------------------------------------------------------------------------------------

@@ -75,7 +75,8 @@ class StyledText:
 
     def __post_init__(self) -> None:
         size = len(self.text)
-        for item in (*self.styles, *self.mentions):
+        ranges: tuple[StyleRange | MentionRange, ...] = (*self.styles, *self.mentions)
+        for item in ranges:
             if item.start < 0 or item.length <= 0 or item.end > size:
                 raise ValueError(f"{item!r} lies outside the text (length {size})")
         for mark in self.marks:

@@ -27,6 +27,7 @@ itself; the outbox keeps every chunk under it so that the tool never needs to.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -204,9 +205,7 @@ def _runs(text: str, start: int, end: int, spans: list[_Span]) -> list[tuple[int
     cuts.update(i + 1 for i in range(start, end) if text[i] in _NOT_DOT)
     points = sorted(c for c in cuts if start <= c <= end)
     runs: list[tuple[int, int, tuple[str, ...]]] = []
-    for low, high in zip(points, points[1:], strict=False):
-        if low == high:
-            continue
+    for low, high in itertools.pairwise(points):
         present = {s.style for s in spans if s.start <= low and s.end >= high}
         if text[low] in _NOT_DOT:
             present = set()

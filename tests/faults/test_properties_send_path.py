@@ -27,7 +27,7 @@ from errbot_zalouser.outbound.chunking import chunk_styled
 from errbot_zalouser.policy.access import Outcome
 from errbot_zalouser.richtext.markdown import from_markdown
 from errbot_zalouser.richtext.plain import plain_form
-from errbot_zalouser.richtext.styled import StyledText, styles_by_char
+from errbot_zalouser.richtext.styled import styles_by_char
 from errbot_zalouser.simulator import seed
 from tests.faults.conftest import ADMIN, STRANGER
 from tests.outbound.test_chunking_properties import documents

@@ -9,7 +9,6 @@ import pytest
 from errbot_zalouser.outbound.chunking import chunk_styled, chunk_text, media_kind
 from errbot_zalouser.richtext.styled import BOLD, Mark, MentionRange, StyledText, StyleRange
 
-
 # --- basic length mode ---------------------------------------------------------------------------
 
 

@@ -179,7 +179,7 @@ def test_styles_arrive_as_styles(styled: StyledText) -> None:
 
 # --- any text, any styles ---------------------------------------------------------------------------------
 
-_CHARS = st.sampled_from(list("ab1. \t*_~#\\{}>+-`[]x\u00a0é👍") + ["\n", "\r", "{red}", "{/red}", "```"])
+_CHARS = st.sampled_from([*"ab1. \t*_~#\\{}>+-`[]x\u00a0é👍", "\n", "\r", "{red}", "{/red}", "```"])
 _INLINE = st.sampled_from([BOLD, ITALIC, STRIKE, *TAGS])
 
 

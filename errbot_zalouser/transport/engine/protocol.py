@@ -26,7 +26,9 @@ from errbot_zalouser.errors import (
     ZcaTimeout,
 )
 from errbot_zalouser.model import InboundEvent, Target
-from errbot_zalouser.richtext.styled import MentionRange, StyleRange, utf16_offsets
+from errbot_zalouser.richtext.styled import MentionRange as MentionRange  # re-exported: the engine's API
+from errbot_zalouser.richtext.styled import StyleRange as StyleRange
+from errbot_zalouser.richtext.styled import utf16_offsets
 
 PROTOCOL_VERSION = 1
 
