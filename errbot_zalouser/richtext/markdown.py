@@ -6,8 +6,8 @@ Zalo styles and marks:
 
 - ``**strong**`` bold, ``*em*`` italic (marks: the writer's own ``*``/``_`` markers, so a chat
   without styles shows ``5*3*2``, never ``532``); headings bold (``#`` also big), as lines of
-  their own; list items ``lst_1``/``lst_2`` (marks ``• ``/``1. ``; an ordered list that does not
-  start at 1 keeps its numbers as text, since Zalo numbers from 1), nested items and quotes
+  their own; list items ``lst_1``/``lst_2`` (marks ``• ``/``1. ``; errbot's Markdown numbers an
+  ordered list from 1 whatever its first number, and so does Zalo), nested items and quotes
   indented (marks: two spaces, ``> ``); ``{:color='red'}`` and the other three Zalo colours;
 - code spans and fenced or indented code blocks: their text exactly, with no style and no
   backticks or fence lines (a chat has no monospace);
@@ -300,17 +300,12 @@ class _Builder:
 
     def _list(self, element: etree.Element, depth: int) -> None:
         ordered = element.tag == "ol"
-        first = _int(element.get("start"), 1)
-        numbered_as_text = ordered and first != 1  # Zalo numbers lists from 1: keep the writer's numbers
-        for number, item in enumerate((c for c in element if c.tag == "li"), first):
+        for number, item in enumerate((c for c in element if c.tag == "li"), 1):
             self.newline()
             start = self.position
-            if numbered_as_text:
-                self.write(f"{number}. ")
             self._item(item, depth + 1)
-            if not numbered_as_text:
-                self.line_style(start, ORDERED_LIST if ordered else UNORDERED_LIST, "first")
-                self.line_marks(start, f"{number}. " if ordered else "• ", depth, "first")
+            self.line_style(start, ORDERED_LIST if ordered else UNORDERED_LIST, "first")
+            self.line_marks(start, f"{number}. " if ordered else "• ", depth, "first")
             self.indent(start, "rest")
             self.line_marks(start, "  ", depth, "rest")
 
@@ -452,10 +447,3 @@ def _flat_text(element: etree.Element) -> str:
 
 def _has_text(element: etree.Element) -> bool:
     return bool("".join(element.itertext()).strip())
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default

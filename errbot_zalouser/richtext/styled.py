@@ -175,18 +175,6 @@ def styles_by_char(styled: StyledText) -> list[frozenset[str]]:
     return [frozenset(s) for s in sets]
 
 
-def merge_ranges(styles: Iterable[StyleRange]) -> tuple[StyleRange, ...]:
-    """The same styling with touching or overlapping ranges of one style joined, sorted by start."""
-    merged: list[StyleRange] = []
-    for s in sorted(styles, key=lambda r: (r.style, r.indent_size or 0, r.start)):
-        last = merged[-1] if merged else None
-        if last and last.style == s.style and last.indent_size == s.indent_size and s.start <= last.end:
-            merged[-1] = replace(last, length=max(last.end, s.end) - last.start)
-        else:
-            merged.append(s)
-    return tuple(sorted(merged, key=lambda r: (r.start, -r.length, r.style)))
-
-
 def _clip(style: StyleRange, start: int, end: int) -> StyleRange:
     low, high = max(style.start, start), min(style.end, end)
     return replace(style, start=low - start, length=high - low)

@@ -99,6 +99,7 @@ class ZalouserApi(Protocol):
     # text (it never mentions anyone, and never fails as an ambiguous mention); ``mentions`` are
     # user ids (group members: NotFound otherwise) mentioned as "@name" in front of the text, which
     # notifies them where the zca binary resolves group mentions (openzca 0.1.43 and later).
+    # send_url takes http(s) URLs only (ValueError otherwise: zca would read a path and send that file).
     def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = ()) -> int: ...
     def send_markdown(self, account: str | None, target: Target, markdown: str, *,
                       mentions: Sequence[str] = ()) -> int: ...

@@ -15,6 +15,7 @@ stamped on the account's activity for ``!zalouser status``.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ from errbot_zalouser.transport.markers import NotExpressible, fits_one_request
 
 JOURNAL_NAME = "outbox.jsonl"
 _ALL_MEMBERS = 100_000
+_HTTP_URL = re.compile(r"https?://\S", re.IGNORECASE)
 
 
 class Outbox:
@@ -74,8 +76,15 @@ class Outbox:
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         """Queue a URL as media chosen by its ending (image, video, voice or file), with ``caption``
-        as its caption when the media takes one (else the caption goes first, as a text)."""
-        self._submit(account, target, StyledText(_clean(caption)), (transmissible(url),))
+        as its caption when the media takes one (else the caption goes first, as a text).
+
+        Only http(s) URLs: ValueError for anything else, since `zca` reads any other value as a
+        path on this machine and would send that file.
+        """
+        url = transmissible(url).strip()
+        if not _HTTP_URL.match(url):
+            raise ValueError(f"not an http(s) URL: {url[:100]!r}")
+        self._submit(account, target, StyledText(_clean(caption)), (url,))
 
     def send_link(self, account: str | None, target: Target, url: str) -> None:
         """Queue a URL for `msg link` (a link preview)."""

@@ -191,10 +191,12 @@ class ZcaClient:
         caption option: the caption is **not sent** here, callers send it as a text). Videos and
         files: `msg upload --url=...` where the binary has it (a caption goes first as a text of
         its own, as `msg upload` has none), else `msg video` for a video and `msg image` for a file.
+        Commas in the URL are percent-encoded: openzca splits ``--url`` values at commas.
         """
         if kind not in (*MEDIA_KINDS, "file"):
             raise ValueError(f"unknown media kind {kind!r}; expected one of {sorted((*MEDIA_KINDS, 'file'))}")
         _require(url, "media url")
+        url = url.replace(",", "%2C")  # openzca splits --url values at commas: a piece could be a local path
         if kind in UPLOAD_KINDS and self.capabilities.upload:
             if caption.strip():
                 self.send_text(target, caption)
