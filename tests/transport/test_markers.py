@@ -7,22 +7,29 @@ test_markers_real.py runs the same cases through a real openzca when ``ZALOUSER_
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from errbot_zalouser.model import Target
+from errbot_zalouser.richtext.card import card_markdown
+from errbot_zalouser.richtext.markdown import from_markdown
 from errbot_zalouser.richtext.styled import (
     BIG,
     BOLD,
     GREEN,
     INDENT,
     ITALIC,
+    ORANGE,
     ORDERED_LIST,
     RED,
     STRIKE,
     UNDERLINE,
     UNORDERED_LIST,
+    YELLOW,
     StyledText,
     StyleRange,
 )
@@ -38,7 +45,7 @@ from errbot_zalouser.transport.markers import (
 
 DM = Target("2947718306652210431")
 GROUP = Target("7031928374650192837", is_group=True)
-TAGS = (RED, GREEN, BIG, UNDERLINE)  # in the order the serialiser keeps one of them
+TAGS = (RED, ORANGE, YELLOW, GREEN, BIG, UNDERLINE)  # in the order the serialiser keeps one of them
 NOT_DOT = "\r\u2028\u2029"
 
 
@@ -175,6 +182,20 @@ STYLED_CASES = {
 @pytest.mark.parametrize("styled", STYLED_CASES.values(), ids=STYLED_CASES.keys())
 def test_styles_arrive_as_styles(styled: StyledText) -> None:
     assert_round_trip(styled)
+
+
+ERRBOT = json.loads((Path(__file__).parent.parent / "richtext" / "data" / "errbot_6_2_1.json").read_text("utf-8"))
+CARD = card_markdown(summary="Build finished", title="errbot-zalouser #42", link="https://ci.example.com/b/42",
+                     body="All tests passed in *3 min*.", fields=(("branch", "zca-today"), ("commit", "`940da69`")),
+                     color="green")
+MARKDOWN = {**{f"errbot {name}": text for name, text in ERRBOT.items() if name != "about"},
+            "card": CARD, "fenced code": "```py\n1. x = {'a': *args}\n  - y\n```\n# after the fence\n- still a list",
+            "vietnamese": "**Xin chào** _các bạn_, tiếng Việt *có dấu*: Đào, Nguyễn\n> trích dẫn"}
+
+
+@pytest.mark.parametrize("markdown", MARKDOWN.values(), ids=MARKDOWN.keys())
+def test_errbot_replies_arrive_as_meant(markdown: str) -> None:
+    assert_round_trip(from_markdown(markdown))
 
 
 # --- any text, any styles ---------------------------------------------------------------------------------
