@@ -135,7 +135,7 @@ class ZalouserBackend(ErrBot):
                                 fields=tuple(card.fields or ()), color=card.color)
 
     def send_url(self, identifier: Person | Room, url: str, caption: str = "") -> None:
-        """Send a URL as media chosen by its ending (msg image|video|voice), with an optional caption.
+        """Send an http(s) URL as media chosen by its ending (image, video, voice, file), with an optional caption.
         For a plain link preview use ``self.zalouser.send_link(account, target, url)``."""
         self.zalouser.send_url(getattr(identifier, "account", None), _target(identifier), url, caption)
 

@@ -266,7 +266,8 @@ class ZalouserService:
         return self.outbox.send_markdown(account, target, card_markdown(**card))
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
-        """Queue a URL as media chosen by its ending (msg image|video|voice), with a caption."""
+        """Queue an http(s) URL as media chosen by its ending (image, video, voice, file), with a
+        caption; ValueError for any other URL (see Outbox.send_url)."""
         self.outbox.send_url(account, target, url, caption)
 
     def send_link(self, account: str | None, target: Target, url: str) -> None:

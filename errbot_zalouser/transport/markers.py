@@ -133,21 +133,9 @@ def _line(text: str, start: int, end: int, styles: tuple[StyleRange, ...]) -> _L
     if start == end:
         return _Line(start, end, "", (), ())
     touching = [s for s in styles if s.start < end and s.end > start]
-    listed = next((s.style for s in touching if s.style in (ORDERED_LIST, UNORDERED_LIST)), None)
-    indent = min(5, max((s.indent_size or 1 for s in touching if s.style == INDENT), default=0))
     inline = [_Span(max(s.start, start), min(s.end, end), s.style) for s in touching if s.style in _INLINE]
     can_style_line = not any(ch in _NOT_DOT for ch in text[start:end])
-    if not can_style_line:
-        listed, indent = None, 0
-    line_styles: list[str] = []
-    if can_style_line and _is_heading(inline, start, end) and not listed and not indent:
-        prefix = "# "
-        line_styles += [BOLD, BIG]
-        inline = [s for s in inline if not (s.style in (BOLD, BIG) and (s.start, s.end) == (start, end))]
-    else:
-        prefix = "  " * indent + ("1. " if listed == ORDERED_LIST else "- " if listed else "")
-        line_styles += [f"ind_{indent}0"] if indent else []
-        line_styles += [listed] if listed else []
+    prefix, line_styles, listed, inline = _line_form(touching, inline, start, end, can_style_line)
     lead = start
     while lead < end and text[lead] in JS_SPACE:
         lead += 1
@@ -161,8 +149,24 @@ def _line(text: str, start: int, end: int, styles: tuple[StyleRange, ...]) -> _L
         guarded_lead = _GUARD.format(text[start:lead])  # else they would be read as an indent
     runs = _runs(text, lead, end, [s for s in inline if s.end > lead])
     guard = _guard_start if not guarded_lead and prefix != "# " else None
-    body, styled_runs = _body(text, runs, guard, listed is not None)
-    return _Line(start, end, prefix + guarded_lead + body, tuple(line_styles), tuple(styled_runs))
+    body, styled_runs = _body(text, runs, guard, listed)
+    return _Line(start, end, prefix + guarded_lead + body, line_styles, tuple(styled_runs))
+
+
+def _line_form(touching: list[StyleRange], inline: list[_Span], start: int, end: int,
+               can_style_line: bool) -> tuple[str, tuple[str, ...], bool, list[_Span]]:
+    """(prefix, line styles, listed, the inline styles left) for one line: a ``# `` heading when
+    the whole line is bold and big, else list markers and indent spaces."""
+    listed = next((s.style for s in touching if s.style in (ORDERED_LIST, UNORDERED_LIST)), None)
+    indent = min(5, max((s.indent_size or 1 for s in touching if s.style == INDENT), default=0))
+    if not can_style_line:
+        return "", (), False, inline
+    if _is_heading(inline, start, end) and not listed and not indent:
+        rest = [s for s in inline if not (s.style in (BOLD, BIG) and (s.start, s.end) == (start, end))]
+        return "# ", (BOLD, BIG), False, rest
+    prefix = "  " * indent + ("1. " if listed == ORDERED_LIST else "- " if listed else "")
+    styles = ((f"ind_{indent}0",) if indent else ()) + ((listed,) if listed else ())
+    return prefix, styles, listed is not None, inline
 
 
 Run = tuple[int, int, tuple[str, ...]]  # start, end, styles (outermost first)
