@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -199,21 +200,24 @@ def _is_heading(inline: list[_Span], start: int, end: int) -> bool:
     return BOLD in whole and BIG in whole
 
 
-def _runs(text: str, start: int, end: int, spans: list[_Span]) -> list[tuple[int, int, tuple[str, ...]]]:
+def _runs(text: str, start: int, end: int, spans: list[_Span]) -> list[Run]:
     """Maximal pieces of ``text[start:end]`` with one set of styles each, in emission order. Styles
     never cover the characters openzca's patterns cannot cross (\\r, U+2028, U+2029)."""
-    cuts = {start, end}
-    for s in spans:
-        cuts.update((s.start, s.end))
-    cuts.update(i for i in range(start, end) if text[i] in _NOT_DOT)
-    cuts.update(i + 1 for i in range(start, end) if text[i] in _NOT_DOT)
-    points = sorted(c for c in cuts if start <= c <= end)
-    runs: list[tuple[int, int, tuple[str, ...]]] = []
+    changes: dict[int, list[tuple[str, int]]] = {start: [], end: []}
+    for span in spans:
+        changes.setdefault(max(span.start, start), []).append((span.style, 1))
+        changes.setdefault(min(span.end, end), []).append((span.style, -1))
+    for index in range(start, end):
+        if text[index] in _NOT_DOT:
+            changes.setdefault(index, [])
+            changes.setdefault(index + 1, [])
+    active: Counter[str] = Counter()
+    runs: list[Run] = []
+    points = sorted(p for p in changes if start <= p <= end)
     for low, high in itertools.pairwise(points):
-        present = {s.style for s in spans if s.start <= low and s.end >= high}
-        if text[low] in _NOT_DOT:
-            present = set()
-        chosen = _expressible(present)
+        for style, delta in changes[low]:
+            active[style] += delta
+        chosen = () if text[low] in _NOT_DOT else _expressible({st for st, n in active.items() if n > 0})
         if runs and runs[-1][2] == chosen:
             runs[-1] = (runs[-1][0], high, chosen)
         else:

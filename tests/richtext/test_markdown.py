@@ -87,6 +87,12 @@ def test_markdown_the_converter_cannot_read_is_sent_as_it_is(monkeypatch, caplog
     assert "as it is" in caplog.text
 
 
+@pytest.mark.parametrize("markdown", ["`" * 4000, "code: " + "`" * 40 + " end"])
+def test_a_long_run_of_backticks_is_shown_as_it_is(markdown: str) -> None:
+    """Python-Markdown takes time cubic in such a run; it is shown literally instead."""
+    assert from_markdown(markdown) == StyledText(markdown)
+
+
 def test_concurrent_conversions_give_identical_results() -> None:
     docs = [f"# Title {i}\n\nText **{i}** with `code`\n\n| a | b |\n|---|---|\n| {i} | x |" for i in range(40)]
     expected = [from_markdown(d) for d in docs]
