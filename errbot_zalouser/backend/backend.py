@@ -44,15 +44,19 @@ class ZalouserBackend(ErrBot):
         self._connected = False
         self._shut_down = False
         self._drop_notes: TTLCache = TTLCache(maxsize=1000, ttl=3600)
+        service: ZalouserService | None = None
         try:
-            self.zalouser = service_factory(
+            service = service_factory(
                 config, notify_admins=self._notify_admins, admin_ids=admin_ids(getattr(config, "BOT_ADMINS", ())),
             )
-            self.zalouser.preflight()
+            service.preflight()
         except ZalouserError as exc:
+            if service is not None:
+                service.stop()  # gives back the instance locks
             log.critical("Zalouser backend cannot start: %s", exc)
             # errbot logs any other exception with a traceback; a start-up problem is one line.
             raise SystemExit(f"Zalouser backend cannot start: {exc}") from None
+        self.zalouser = service
         me = self.zalouser.self_user()
         self.bot_identifier = ZaloPerson(me.user_id, me.name, self.zalouser.default_account)
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from errbot_zalouser.config import load_settings
 from errbot_zalouser.errors import NotFound, ZalouserError, ZcaError, ZcaNotAuthenticated, ZcaNotFound
+from errbot_zalouser.locks import claim_instance
 from errbot_zalouser.model import (
     ApprovedEntry,
     GroupAllowEntry,
@@ -91,13 +92,19 @@ class ZalouserService:
         directory_ttl: float = 300.0,
         admin_ids: frozenset[str] = frozenset(),
         listener_factory: ListenerFactory = Listener,
+        exclusive: bool = False,
+        journal_dir: Path | None = None,
     ) -> None:
+        """``exclusive``: this is the bot, so take the instance locks first (AlreadyRunning when
+        another bot holds the data folder or a profile). ``journal_dir``: where the outbox keeps
+        its journal (default ``<data_dir>/zalouser``, the bot's; the operator CLI uses its own)."""
         self.settings = settings
         self.default_account = settings.default_account
+        self._claim = claim_instance(Path(data_dir), self._profiles(settings)) if exclusive else None
         runner = runner or CliRunner(settings.zca)
         self.accounts = Accounts((self._runtime(runner, a, directory_ttl) for a in settings.accounts),
                                  settings.default_account)
-        self.outbox = Outbox(self.accounts, settings.outbound, Path(data_dir) / "zalouser", clock=clock)
+        self.outbox = Outbox(self.accounts, settings.outbound, journal_dir or Path(data_dir) / "zalouser", clock=clock)
         self.access = AccessControl(
             self.accounts, stores or open_stores(Path(data_dir)), self.outbox,
             notify_admins=notify_admins or _log_notice, command_prefix=command_prefix,
@@ -109,10 +116,16 @@ class ZalouserService:
     @classmethod
     def from_bot_config(cls, bot_config: Any, *, notify_admins: Callable[[str], None],
                         admin_ids: frozenset[str] = frozenset(), **options: Any) -> ZalouserService:
-        """The service errbot's config.py describes: ``ZALOUSER``/``ZALOUSER_CONFIG``/``ZALOUSER_ZCA``,
-        ``BOT_DATA_DIR`` and ``BOT_PREFIX``. Raises ConfigError. ``options`` go to the constructor."""
+        """The bot's service as errbot's config.py describes it: ``ZALOUSER``/``ZALOUSER_CONFIG``/
+        ``ZALOUSER_ZCA``, ``BOT_DATA_DIR`` and ``BOT_PREFIX``; it holds the instance locks
+        (``exclusive``). Raises ConfigError, AlreadyRunning. ``options`` go to the constructor."""
+        options.setdefault("exclusive", True)
         return cls(load_settings(bot_config), bot_config.BOT_DATA_DIR, notify_admins=notify_admins,
                    command_prefix=getattr(bot_config, "BOT_PREFIX", "!"), admin_ids=admin_ids, **options)
+
+    @staticmethod
+    def _profiles(settings: Settings) -> list[str]:
+        return [a.profile for a in settings.accounts if a.enabled]
 
     def _runtime(self, runner: Runner, config: AccountConfig, ttl: float) -> AccountRuntime:
         client = ZcaClient(runner, config.profile, send_timeout=self.settings.outbound.send_timeout)
@@ -198,6 +211,9 @@ class ZalouserService:
         if self._started:
             self.outbox.stop(timeout)
         self._started = False
+        if self._claim is not None:
+            self._claim.release()
+            self._claim = None
 
     # --- for the backend ----------------------------------------------------------------------
 
