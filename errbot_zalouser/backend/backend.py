@@ -18,9 +18,17 @@ from cachetools import TTLCache
 from errbot.backends.base import ONLINE, Message, Person, Room
 from errbot.core import ErrBot
 
-from errbot_zalouser.backend.identifiers import ZaloOccupant, ZaloPerson, ZaloRoom, parse_identifier
+from errbot_zalouser.backend.defaults import complete_config
+from errbot_zalouser.backend.identifiers import (
+    ZaloOccupant,
+    ZaloPerson,
+    ZaloRoom,
+    ZaloRoomError,
+    ZaloRoomNotFound,
+    parse_identifier,
+)
 from errbot_zalouser.backend.render import MarkdownRenderer
-from errbot_zalouser.errors import ZalouserError, ZcaError
+from errbot_zalouser.errors import NotFound, PolicyError, ZalouserError, ZcaError
 from errbot_zalouser.model import InboundEvent, Target
 from errbot_zalouser.service.service import ListenerChange, ZalouserService
 
@@ -46,9 +54,9 @@ class ZalouserBackend(ErrBot):
         self._drop_notes: TTLCache = TTLCache(maxsize=1000, ttl=3600)
         service: ZalouserService | None = None
         try:
-            service = service_factory(
-                config, notify_admins=self._notify_admins, admin_ids=admin_ids(getattr(config, "BOT_ADMINS", ())),
-            )
+            for warning in complete_config(config):
+                log.warning("zalouser config: %s", warning)
+            service = service_factory(config, notify_admins=self._notify_admins)
             service.preflight()
         except ZalouserError as exc:
             if service is not None:
@@ -89,14 +97,28 @@ class ZalouserBackend(ErrBot):
         return reply
 
     def query_room(self, room: str) -> ZaloRoom:
+        """A group by ``zalouser:group:<id>`` or exact name. Refusals are ZaloRoomError (a RoomError,
+        and a CommandError so `!room ...` answers one sentence)."""
         try:
             found = self.build_identifier(room)
         except ValueError:
-            group = self.zalouser.find_group(room)
-            return ZaloRoom(group.group_id, group.name, backend=self)
+            return self._room_named(room)
         if not isinstance(found, ZaloRoom):
-            raise ValueError(f"{room!r} is not a group; use zalouser:group:<group id> or a group name")
+            raise ZaloRoomError(f"{room} is a person, not a group; use zalouser:group:<group id> or a group name.")
         return found
+
+    def _room_named(self, name: str) -> ZaloRoom:
+        try:
+            group = self.zalouser.find_group(name)
+        except NotFound:
+            raise ZaloRoomNotFound(f'This Zalo account has no group named "{name}" (the bot can neither create '
+                                   "nor join groups: do that in the Zalo app); name a group by "
+                                   "zalouser:group:<group id> (!directory groups lists them).") from None
+        except PolicyError as exc:  # an ambiguous name: the candidates are in the message
+            raise ZaloRoomError(str(exc)) from exc
+        except ZcaError as exc:
+            raise ZaloRoomError(f"Cannot look up the group: {str(exc).strip().splitlines()[0][:300]}") from exc
+        return ZaloRoom(group.group_id, group.name, backend=self)
 
     def rooms(self) -> list[ZaloRoom]:
         try:
@@ -264,22 +286,6 @@ class ZalouserBackend(ErrBot):
     def stop_serving(self) -> None:
         """Ask the dispatcher loop to return (used by tests and embedding code)."""
         self._stopping.set()
-
-
-def admin_ids(bot_admins: Any) -> frozenset[str]:
-    """Zalo ids named exactly in BOT_ADMINS (globs are left to errbot's ACLs and admit nobody here)."""
-    if isinstance(bot_admins, str):
-        bot_admins = (bot_admins,)
-    ids = set()
-    for entry in bot_admins or ():
-        try:
-            found = parse_identifier(str(entry))
-        except ValueError:
-            log.info("BOT_ADMINS entry %r is not a Zalouser id; it does not pass the DM gate", entry)
-            continue
-        if isinstance(found, ZaloPerson):
-            ids.add(found.user_id)
-    return frozenset(ids)
 
 
 def _target(identifier: Any) -> Target:

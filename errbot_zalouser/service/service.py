@@ -19,11 +19,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from errbot_zalouser.config import load_settings
+from errbot_zalouser.config.admins import admin_user_ids, check_admins
 from errbot_zalouser.errors import NotFound, ZalouserError, ZcaError, ZcaNotAuthenticated, ZcaNotFound
 from errbot_zalouser.locks import claim_instance
 from errbot_zalouser.model import (
@@ -114,14 +115,21 @@ class ZalouserService:
         self._started = False
 
     @classmethod
-    def from_bot_config(cls, bot_config: Any, *, notify_admins: Callable[[str], None],
-                        admin_ids: frozenset[str] = frozenset(), **options: Any) -> ZalouserService:
-        """The bot's service as errbot's config.py describes it: ``ZALOUSER``/``ZALOUSER_CONFIG``/
-        ``ZALOUSER_ZCA``, ``BOT_DATA_DIR`` and ``BOT_PREFIX``; it holds the instance locks
-        (``exclusive``). Raises ConfigError, AlreadyRunning. ``options`` go to the constructor."""
+    def from_bot_config(cls, bot_config: Any, *, notify_admins: Callable[[str], None] | None = None,
+                        **options: Any) -> ZalouserService:
+        """The service errbot's config.py describes: ``ZALOUSER``/``ZALOUSER_CONFIG``/``ZALOUSER_ZCA``,
+        ``BOT_DATA_DIR``, ``BOT_PREFIX`` and ``BOT_ADMINS`` (whose Zalo ids always pass the DM gate).
+        By default it is the bot's, holding the instance locks (``exclusive``). Raises ConfigError,
+        AlreadyRunning. ``options`` go to the constructor."""
+        bot_admins = getattr(bot_config, "BOT_ADMINS", ())
+        notes = check_admins(bot_admins)
+        settings = load_settings(bot_config)
+        if notes:
+            settings = replace(settings, warnings=settings.warnings + tuple(notes))
         options.setdefault("exclusive", True)
-        return cls(load_settings(bot_config), bot_config.BOT_DATA_DIR, notify_admins=notify_admins,
-                   command_prefix=getattr(bot_config, "BOT_PREFIX", "!"), admin_ids=admin_ids, **options)
+        options.setdefault("admin_ids", admin_user_ids(bot_admins))
+        return cls(settings, bot_config.BOT_DATA_DIR, notify_admins=notify_admins,
+                   command_prefix=getattr(bot_config, "BOT_PREFIX", "!"), **options)
 
     @staticmethod
     def _profiles(settings: Settings) -> list[str]:

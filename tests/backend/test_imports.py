@@ -1,5 +1,6 @@
 """The glue reaches no further than the service: backend/ imports, from this package, only
-itself, the error tree, the model values, the id grammar and the service facade."""
+itself, the error tree, the model values, the id grammar, the service facade and the package
+root's plugins_dir()."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import errbot_zalouser
 
 BACKEND = Path(errbot_zalouser.__file__).resolve().parent / "backend"
 ALLOWED = ("errbot_zalouser.backend", "errbot_zalouser.errors", "errbot_zalouser.model",
-           "errbot_zalouser.ids", "errbot_zalouser.service.service")
+           "errbot_zalouser.ids", "errbot_zalouser.service.service",
+           "errbot_zalouser.plugins_dir")  # where the companion plugins are (the package root's helper)
 
 
 def package_imports(path: Path) -> set[str]:
