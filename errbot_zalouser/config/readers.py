@@ -12,8 +12,8 @@ import os
 import re
 import string
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
