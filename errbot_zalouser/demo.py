@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from errbot_zalouser import backend_dir, plugins_dir
 from errbot_zalouser.simulator import seed
@@ -66,7 +66,7 @@ AUTOINSTALL_DEPS = False
 CORE_PLUGINS = ("ACLs", "Help", "Health", "Utils", "CommandNotFoundFilter")
 
 
-def simulator_config(data: Path, log: Path, zca: str, zalouser: dict, *,
+def simulator_config(data: Path, log: Path, zca: str, zalouser: dict[str, Any], *,
                      admins: tuple[str, ...] = (f"zalouser:{ADMIN_ID}",), extra: str = "", level: str = "INFO",
                      plugins: str | list[str] | None = None, backend_name: str = "Zalouser",
                      core: tuple[str, ...] = CORE_PLUGINS) -> str:
@@ -137,7 +137,7 @@ class _Prompt:
             print(text, flush=True)
 
 
-def _chat(sim: SimControl, bot: subprocess.Popen, workdir: Path, stdin: TextIO) -> int:
+def _chat(sim: SimControl, bot: subprocess.Popen[bytes], workdir: Path, stdin: TextIO) -> int:
     try:
         sim.wait_listener(timeout=30, min_starts=sim.listener_starts() + 1)
     except TimeoutError:
@@ -162,7 +162,7 @@ def _chat(sim: SimControl, bot: subprocess.Popen, workdir: Path, stdin: TextIO) 
     return 0
 
 
-def _next_line(stdin: TextIO, bot: subprocess.Popen) -> str | None:
+def _next_line(stdin: TextIO, bot: subprocess.Popen[bytes]) -> str | None:
     """The next line typed, or None at end of input or once the bot has stopped."""
     while bot.poll() is None:
         ready, _, _ = select.select([stdin], [], [], 0.2)
@@ -204,7 +204,7 @@ def _print_replies(sim: SimControl, stop: threading.Event, prompt: _Prompt) -> N
         seen = len(rows)
 
 
-def _stop(bot: subprocess.Popen) -> None:
+def _stop(bot: subprocess.Popen[bytes]) -> None:
     if bot.poll() is None:
         bot.send_signal(signal.SIGTERM)
         try:

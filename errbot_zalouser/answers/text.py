@@ -51,7 +51,7 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -
 
 def duration(seconds: float) -> str:
     """A compact duration: 45s, 5m, 2h05m, 3d04h."""
-    total = int(round(max(seconds, 0.0)))
+    total = round(max(seconds, 0.0))
     if total < 60:
         return f"{total}s"
     if total < 3600:

@@ -59,7 +59,7 @@ def load(explicit: str | None) -> BotConfig:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - any error in the user's file becomes one line
+    except Exception as exc:  # any error in the user's file becomes one line
         raise ConfigFileError(f"{path} cannot be loaded: {type(exc).__name__}: {exc}") from exc
     if not getattr(module, "BOT_DATA_DIR", None):
         raise ConfigFileError(f"{path} sets no BOT_DATA_DIR; errbot needs it (the folder the bot keeps its data in)")

@@ -63,7 +63,7 @@ def init(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     text = "write a commented errbot config.py for a Zalo account (the admin id is asked for)"
     p: argparse.ArgumentParser = sub.add_parser("init", help=text, description=text)
     p.set_defaults(handler=init)

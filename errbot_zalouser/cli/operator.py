@@ -153,7 +153,7 @@ def add_parsers(command: AddCommand) -> None:
         a.add_argument("who", nargs="+", help="a Zalo id or an exact name (names are looked up with zca)")
 
 
-def _action(actions: argparse._SubParsersAction, name: str, handler: Callable[[argparse.Namespace], int],
+def _action(actions: argparse._SubParsersAction[argparse.ArgumentParser], name: str, handler: Callable[[argparse.Namespace], int],
             text: str, account_help: str) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = actions.add_parser(name, help=text, description=text)
     p.set_defaults(handler=handler)

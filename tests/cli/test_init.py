@@ -22,7 +22,8 @@ def test_init_writes_a_config_errbot_and_the_backend_accept(tmp_path):
     config_file = tmp_path / "bot" / "config.py"
     assert f"Wrote {config_file}" in result.stdout and f"errbot -c {config_file}" in result.stdout
     config = load(str(config_file))
-    assert config.module.BOT_ADMINS == (f"zalouser:{ADMIN}",)
+    admins = config.module.BOT_ADMINS
+    assert admins == (f"zalouser:{ADMIN}",)
     assert config.data_dir == tmp_path / "bot" / "data" and config.data_dir.is_dir()
     assert config.module.BACKEND == "Zalouser" and config.module.HIDE_RESTRICTED_COMMANDS is True
     assert config.module.BOT_EXTRA_PLUGIN_DIR is None  # the backend adds its plugins itself
@@ -43,7 +44,8 @@ def test_init_asks_for_the_admin_on_a_terminal(tmp_path):
         child.close(force=True)
     assert child.exitstatus == 0
     module = load(str(tmp_path / "config.py")).module
-    assert module.BOT_ADMINS == (f"zalouser:{ADMIN}",) and module.ZALOUSER_ZCA == "/opt/zca"
+    admins, zca = module.BOT_ADMINS, module.ZALOUSER_ZCA
+    assert admins == (f"zalouser:{ADMIN}",) and zca == "/opt/zca"
 
 
 @pytest.mark.parametrize(("args", "message"), [
