@@ -208,9 +208,22 @@ class ZalouserBackend(ErrBot):
             self.reset_reconnection_count()
             self.connect_callback()
             self._connected = True
+            self._check_pairing_can_be_approved()
             for item in buffered:
                 self._dispatch(*item)
             buffered.clear()
+
+    def _check_pairing_can_be_approved(self) -> None:
+        """Warn when strangers get pairing codes but no plugin answers `!pair approve`."""
+        pairing = [a.account_id for a in self.zalouser.settings.accounts if a.enabled and a.dm_policy == "pairing"]
+        if not pairing or "pair_approve" in self.commands:
+            return
+        text = (f"Pairing codes are handed out (dmPolicy pairing on {', '.join(pairing)}) but no plugin answers "
+                f"{self.bot_config.BOT_PREFIX}pair approve: the companion plugins are not loaded (remove "
+                "ZALOUSER_COMPANION_PLUGINS = False from config.py, or see the log for why they failed). "
+                "Meanwhile approve codes from a shell: python -m errbot_zalouser pairing approve <code>")
+        log.warning("%s", text)
+        self._notify_admins(text)
 
     def _dispatch(self, account: str, event: InboundEvent) -> None:
         try:

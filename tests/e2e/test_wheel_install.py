@@ -177,6 +177,7 @@ def test_init_then_errbot_pairs_strangers_from_chat_and_from_a_shell(newcomer: N
                                                                "they have been told.")
     assert newcomer.sent_to(STRANGER)[-1] == "Your pairing request has been approved."
     assert newcomer.say(STRANGER, "!echo hello")[-1] == "hello"
+    assert not any("no plugin answers" in text for text in newcomer.sent_to(ADMIN))  # the plugins are there
 
     for command in ("!room list", f"!room occupants zalouser:group:{WORK_CHAT}"):  # a paired non-admin
         answer = newcomer.say(STRANGER, command)[-1]
