@@ -25,6 +25,7 @@ from errbot_zalouser.backend.identifiers import (
     ZaloRoom,
     ZaloRoomError,
     ZaloRoomNotFound,
+    first_line,
     parse_identifier,
 )
 from errbot_zalouser.backend.render import MarkdownRenderer
@@ -117,7 +118,7 @@ class ZalouserBackend(ErrBot):
         except PolicyError as exc:  # an ambiguous name: the candidates are in the message
             raise ZaloRoomError(str(exc)) from exc
         except ZcaError as exc:
-            raise ZaloRoomError(f"Cannot look up the group: {str(exc).strip().splitlines()[0][:300]}") from exc
+            raise ZaloRoomError(f"Cannot look up the group: {first_line(exc)}") from exc
         return ZaloRoom(group.group_id, group.name, backend=self)
 
     def rooms(self) -> list[ZaloRoom]:

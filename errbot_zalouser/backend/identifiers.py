@@ -137,7 +137,7 @@ class ZaloRoom(Room):
         try:
             members = self._backend.group_members(self._group_id)
         except ZcaError as exc:
-            raise ZaloRoomError(f"Cannot list the members of {self}: {_first_line(exc)}") from exc
+            raise ZaloRoomError(f"Cannot list the members of {self}: {first_line(exc)}") from exc
         return [ZaloOccupant(u.user_id, self, u.name) for u in members]
 
     def join(self, username: str | None = None, password: str | None = None) -> None:
@@ -146,7 +146,7 @@ class ZaloRoom(Room):
             member = self.exists
         except ZcaError as exc:
             raise ZaloRoomError(f"cannot tell whether {self} is a group of this Zalo account: "
-                                f"{_first_line(exc)}") from exc
+                                f"{first_line(exc)}") from exc
         if not member:
             raise ZaloRoomNotFound(f"{self} is not a group of this Zalo account; add the account to it "
                                    "from the Zalo app (the bot cannot join groups itself).")
@@ -184,7 +184,7 @@ class ZaloRoomNotFound(ZaloRoomError, RoomDoesNotExistError):
     """No such group among the account's groups (errbot's RoomDoesNotExistError)."""
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0][:300] if lines else type(exc).__name__
 

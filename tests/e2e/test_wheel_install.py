@@ -28,6 +28,7 @@ ADMIN = "2947718306652210431"  # Nguyễn Văn An, a friend in the simulator's s
 LINH = "5523901846127730915"  # Phạm Linh, another friend, not allowed yet
 STRANGER = seed.STRANGER_ID
 WORK_CHAT = "7031928374650192837"
+APPROVED = "Your pairing request has been approved."
 SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "errbot_zalouser", "plugins")
 UNREACHABLE = ("Could not find a version that satisfies", "No matching distribution", "NewConnectionError",
                "Max retries exceeded", "Temporary failure in name resolution", "Network is unreachable")
@@ -139,6 +140,13 @@ class Newcomer:
     def sent_to(self, user: str) -> list[str]:
         return [r.get("text", "") for r in self.sim.sent() if r.get("threadId") == user]
 
+    def wait_told(self, user: str, text: str) -> None:
+        """Wait until ``user`` was sent ``text`` (replies to different chats go out in parallel)."""
+        deadline = time.monotonic() + 30
+        while text not in self.sent_to(user) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert text in self.sent_to(user), self.sent_to(user)
+
     def stop(self) -> None:
         for bot in self.bots:
             if bot.proc.poll() is None:
@@ -175,7 +183,7 @@ def test_init_then_errbot_pairs_strangers_from_chat_and_from_a_shell(newcomer: N
     code = _code(newcomer.say(STRANGER, "hi"))
     assert newcomer.say(ADMIN, f"!pair approve {code}")[-1] == (f"Approved {STRANGER} on account default; "
                                                                "they have been told.")
-    assert newcomer.sent_to(STRANGER)[-1] == "Your pairing request has been approved."
+    newcomer.wait_told(STRANGER, APPROVED)
     assert newcomer.say(STRANGER, "!echo hello")[-1] == "hello"
     assert not any("no plugin answers" in text for text in newcomer.sent_to(ADMIN))  # the plugins are there
 
@@ -187,7 +195,7 @@ def test_init_then_errbot_pairs_strangers_from_chat_and_from_a_shell(newcomer: N
     approved = newcomer.cli("pairing", "approve", code)  # ./config.py, found without -c
     assert approved.returncode == 0, approved.stderr
     assert approved.stdout == f"Approved Phạm Linh ({LINH}) on account default; they have been told.\n"
-    assert newcomer.sent_to(LINH)[-1] == "Your pairing request has been approved."
+    newcomer.wait_told(LINH, APPROVED)
 
     second = newcomer.start(wait=False)
     assert second.proc.wait(timeout=90) != 0
@@ -211,5 +219,6 @@ def test_errbots_own_init_with_the_backend_named_answers_pair_approve(newcomer: 
     bot = newcomer.start()
     code = _code(newcomer.say(STRANGER, "hi"))
     assert newcomer.say(ADMIN, f"!pair approve {code}")[-1].startswith(f"Approved {STRANGER}")
+    newcomer.wait_told(STRANGER, APPROVED)
     assert newcomer.say(STRANGER, "!room list")[-1] == "You're not allowed to access this command from this user"
     assert "Some plugins failed" not in bot.output
