@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any, TextIO
 
-from errbot_zalouser import backend_dir, plugins_dir
+from errbot_zalouser.paths import backend_dir, plugins_dir
 from errbot_zalouser.simulator import seed
 from errbot_zalouser.simulator.control import SimControl
 from errbot_zalouser.templates import render_config

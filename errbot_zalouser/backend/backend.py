@@ -12,7 +12,7 @@ import queue
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from cachetools import TTLCache
 from errbot.backends.base import ONLINE, Message, Person, Room
@@ -30,7 +30,7 @@ from errbot_zalouser.backend.identifiers import (
 )
 from errbot_zalouser.backend.render import MarkdownRenderer
 from errbot_zalouser.errors import NotFound, PolicyError, ZalouserError, ZcaError
-from errbot_zalouser.model import InboundEvent, Target
+from errbot_zalouser.model import InboundEvent, Target, ZaloUser
 from errbot_zalouser.service.service import ListenerChange, ZalouserService
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class ZalouserBackend(ErrBot):
         self._stopping = threading.Event()
         self._connected = False
         self._shut_down = False
-        self._drop_notes: TTLCache = TTLCache(maxsize=1000, ttl=3600)
+        self._drop_notes: TTLCache[tuple[str, str, str], bool] = TTLCache(maxsize=1000, ttl=3600)
         service: ZalouserService | None = None
         try:
             for warning in complete_config(config):
@@ -67,6 +67,8 @@ class ZalouserBackend(ErrBot):
             raise SystemExit(f"Zalouser backend cannot start: {exc}") from None
         self.zalouser = service
         me = self.zalouser.self_user()
+        if me is None:  # preflight learns it for every enabled account
+            raise SystemExit("Zalouser backend cannot start: the default account's own Zalo user is unknown")
         self.bot_identifier = ZaloPerson(me.user_id, me.name, self.zalouser.default_account)
 
     # --- errbot contract ----------------------------------------------------------------------
@@ -131,10 +133,11 @@ class ZalouserBackend(ErrBot):
     def group_exists(self, group_id: str) -> bool:
         return self.zalouser.group_exists(group_id)
 
-    def group_members(self, group_id: str) -> list:
+    def group_members(self, group_id: str) -> list[ZaloUser]:
         return self.zalouser.members_of(group_id)
 
-    def send_stream_request(self, user, fsource, name=None, size=None, stream_type=None):
+    def send_stream_request(self, user: Any, fsource: Any, name: str | None = None, size: int | None = None,
+                            stream_type: str | None = None) -> NoReturn:
         raise NotImplementedError(
             "Zalouser cannot upload file streams; send a public URL with self._bot.send_url(identifier, url)"
         )

@@ -22,8 +22,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from errbot_zalouser import plugins_dir
 from errbot_zalouser.errors import ConfigError
+from errbot_zalouser.paths import plugins_dir
 
 log = logging.getLogger(__name__)
 

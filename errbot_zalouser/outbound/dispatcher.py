@@ -10,25 +10,26 @@ failure, or the last attempt, is logged at ERROR (with the tool's stderr), count
 
 With a ``Journal``, ``submit`` records items durably before queueing them and ``start`` re-queues
 what a previous run left unsent; ``stop`` leaves unsent items in the journal.
+
+The queues themselves (which conversation a worker may take next, the counters) are
+``queues.ConversationQueues``; this module holds the workers, the attempts (rate limit, retry
+by error type) and the journal's part.
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any
 
 from errbot_zalouser.backoff import backoff_delay
 from errbot_zalouser.errors import StoreError, ZalouserError
 from errbot_zalouser.model import SendResult
 from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
+from errbot_zalouser.outbound.queues import ConversationQueues, DispatcherStats
 from errbot_zalouser.outbound.ratelimit import TokenBucket
 
 __all__ = ["DispatcherStats", "OutboundDispatcher", "OutboundItem"]
@@ -38,25 +39,6 @@ log = logging.getLogger(__name__)
 SendFunction = Callable[[OutboundItem], SendResult]
 RateLimits = Mapping[str, TokenBucket] | Callable[[str], TokenBucket | None]
 _STDERR_LOG_LIMIT = 4000
-
-
-@dataclass(frozen=True)
-class DispatcherStats:
-    """A snapshot. ``queued``: items waiting (not in flight); ``last_sent_at``: epoch seconds."""
-
-    queued: int = 0
-    in_flight: int = 0
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    last_sent_at: float | None = None
-    last_error: str = ""
-
-
-@dataclass(frozen=True)
-class _Entry:
-    seq: int
-    item: OutboundItem
 
 
 class OutboundDispatcher:
@@ -102,22 +84,10 @@ class OutboundDispatcher:
         self._random = random.Random()
         self._lifecycle_lock = threading.Lock()  # start and stop do not overlap
         self._submit_lock = threading.Lock()  # keeps journal order == queue order
-        self._lock = threading.Lock()
-        self._work = threading.Condition(self._lock)  # a conversation became ready, or stop
-        self._idle = threading.Condition(self._lock)  # an item finished, or stop
+        self._queues = ConversationQueues()
         self._stop_event = threading.Event()
-        self._queues: dict[str, deque[_Entry]] = {}
-        self._ready: deque[str] = deque()
-        self._scheduled: set[str] = set()
-        self._busy: set[str] = set()
-        self._next_seq = 0
-        self._unfinished: list[int] = []
-        self._finished: set[int] = set()
-        self._stats: dict[str, DispatcherStats] = {}
-        self._total = DispatcherStats()
         self._threads: list[threading.Thread] = []
         self._running = False
-        self._stopping = False
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -127,13 +97,13 @@ class OutboundDispatcher:
         A stopped dispatcher may be started again once all its workers have exited.
         """
         with self._lifecycle_lock, self._submit_lock:
-            with self._lock:
-                if self._running:
-                    raise RuntimeError("the outbound dispatcher is already running")
-                if any(thread.is_alive() for thread in self._threads):
-                    raise RuntimeError("the outbound dispatcher's previous workers are still busy")
-                self._running, self._stopping = True, False
-                self._stop_event.clear()
+            if self._running:
+                raise RuntimeError("the outbound dispatcher is already running")
+            if any(thread.is_alive() for thread in self._threads):
+                raise RuntimeError("the outbound dispatcher's previous workers are still busy")
+            self._running = True
+            self._queues.open()
+            self._stop_event.clear()
             self._replay()
             self._threads = [
                 threading.Thread(target=self._worker, name=f"{self._name}-{index}", daemon=True)
@@ -150,10 +120,8 @@ class OutboundDispatcher:
         journal for the next process. Returns True when every worker has exited.
         """
         with self._lifecycle_lock:
-            with self._lock:
-                self._running, self._stopping = False, True
-                self._work.notify_all()
-                self._idle.notify_all()
+            self._running = False
+            self._queues.close()
             self._stop_event.set()
             deadline = time.monotonic() + timeout
             for thread in self._threads:
@@ -172,17 +140,7 @@ class OutboundDispatcher:
 
         Returns False on timeout, or at once when the dispatcher is stopped.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._lock:
-            target = self._next_seq - 1
-            while not self._finished_through(target):
-                if self._stopping:
-                    return False
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self._idle.wait(remaining)
-            return True
+        return self._queues.drain(timeout)
 
     # --- submitting ------------------------------------------------------------------------------
 
@@ -203,78 +161,34 @@ class OutboundDispatcher:
         if not items:
             return
         with self._submit_lock:
-            with self._lock:
-                if self._stopping and self._journal is None:
-                    log.warning("outbound: %d item(s) queued while stopped and without a journal", len(items))
+            if self._queues.closed and self._journal is None:
+                log.warning("outbound: %d item(s) queued while stopped and without a journal", len(items))
             self._journal_add(items)
-            with self._lock:
-                for item in items:
-                    self._enqueue(item)
+            self._queues.add(items)
 
     # --- stats -----------------------------------------------------------------------------------
 
     @property
     def stats(self) -> DispatcherStats:
         """Totals over all accounts (a frozen snapshot)."""
-        with self._lock:
-            return self._total
+        return self._queues.total
 
     def account_stats(self, account: str) -> DispatcherStats:
         """The same numbers for one account."""
-        with self._lock:
-            return self._stats.get(account, DispatcherStats())
+        return self._queues.of(account)
 
-    # --- queue internals (caller holds self._lock) -------------------------------------------------
-
-    def _enqueue(self, item: OutboundItem, *, front: bool = False) -> None:
-        entry = _Entry(self._next_seq, item)
-        self._next_seq += 1
-        heapq.heappush(self._unfinished, entry.seq)
-        queue = self._queues.setdefault(item.conversation_key, deque())
-        if front:
-            queue.appendleft(entry)
-        else:
-            queue.append(entry)
-        self._bump(item.account, queued=1)
-        self._schedule(item.conversation_key)
-
-    def _schedule(self, key: str) -> None:
-        """Make ``key`` pickable unless it is in flight or already waiting for a worker."""
-        if key in self._busy or key in self._scheduled or not self._queues.get(key):
-            return
-        self._scheduled.add(key)
-        self._ready.append(key)
-        self._work.notify()
-
-    def _finished_through(self, seq: int) -> bool:
-        while self._unfinished and self._unfinished[0] in self._finished:
-            self._finished.discard(heapq.heappop(self._unfinished))
-        return not self._unfinished or self._unfinished[0] > seq
-
-    def _bump(self, account: str, **deltas: int) -> None:
-        """Add ``deltas`` to the account's counters and to the totals."""
-        current = self._stats.get(account, DispatcherStats())
-        self._stats[account] = replace(current, **{k: getattr(current, k) + d for k, d in deltas.items()})
-        self._total = replace(self._total, **{k: getattr(self._total, k) + d for k, d in deltas.items()})
-
-    def _note(self, account: str, **fields: Any) -> None:
-        """Set ``last_*`` fields for the account and the totals."""
-        self._stats[account] = replace(self._stats.get(account, DispatcherStats()), **fields)
-        self._total = replace(self._total, **fields)
+    # --- the journal ----------------------------------------------------------------------------
 
     def _replay(self) -> None:
         """Put the journal's pending items in front of anything submitted before start."""
         if self._journal is None:
             return
-        with self._lock:
-            known = {entry.item.id for queue in self._queues.values() for entry in queue}
+        known = self._queues.queued_ids()
         replayed = [item for item in self._journal.pending() if item.id not in known]
         if not replayed:
             return
         log.info("outbound: re-queueing %d unsent item(s) from %s", len(replayed), self._journal.path)
-        with self._lock:
-            for item in reversed(replayed):
-                self._enqueue(item, front=True)
+        self._queues.add(replayed, front=True)
 
     def _journal_add(self, items: list[OutboundItem]) -> None:
         if self._journal is None:
@@ -288,46 +202,17 @@ class OutboundDispatcher:
 
     def _worker(self) -> None:
         while True:
-            entry = self._take()
+            entry = self._queues.take()
             if entry is None:
                 return
             finished = False
             try:
                 finished = self._deliver(entry.item)
-            except Exception as exc:  # a bug in a callback lookup, never in send (handled there)
+            except Exception as exc:  # noqa: BLE001 - a bug outside send (which _deliver handles) fails the item, not the worker
                 self._fail(entry.item, exc, attempts=1)
                 finished = True
             finally:
-                self._release(entry, finished)
-
-    def _take(self) -> _Entry | None:
-        with self._lock:
-            while not self._stopping and not self._ready:
-                self._work.wait()
-            if self._stopping:
-                return None
-            key = self._ready.popleft()
-            self._scheduled.discard(key)
-            entry = self._queues[key].popleft()
-            self._busy.add(key)
-            self._bump(entry.item.account, queued=-1, in_flight=1)
-            return entry
-
-    def _release(self, entry: _Entry, finished: bool) -> None:
-        key = entry.item.conversation_key
-        with self._lock:
-            self._busy.discard(key)
-            self._bump(entry.item.account, in_flight=-1)
-            if finished:
-                self._finished.add(entry.seq)
-            else:  # interrupted by stop: back to the head of its queue (and still journaled)
-                self._queues.setdefault(key, deque()).appendleft(entry)
-                self._bump(entry.item.account, queued=1)
-            if self._queues.get(key):
-                self._schedule(key)
-            else:
-                self._queues.pop(key, None)
-            self._idle.notify_all()
+                self._queues.release(entry, finished)
 
     def _deliver(self, item: OutboundItem) -> bool:
         """Send ``item`` with retries. True when finished (sent or failed for good), False when
@@ -340,7 +225,7 @@ class OutboundDispatcher:
             started = self._clock()
             try:
                 result = self._send(item)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure is the item's outcome; retry is chosen by type below
                 if not self._retryable(exc, attempt):
                     self._fail(item, exc, attempt)
                     return True
@@ -367,8 +252,7 @@ class OutboundDispatcher:
             exc,
             delay,
         )
-        with self._lock:
-            self._bump(item.account, retried=1)
+        self._queues.count(item.account, retried=1)
         return self._pause(delay)
 
     def _retry_delay(self, attempt: int) -> float:
@@ -413,9 +297,8 @@ class OutboundDispatcher:
             result.message_id if isinstance(result, SendResult) else None,
         )
         self._journal_done(item)
-        with self._lock:
-            self._bump(item.account, sent=1)
-            self._note(item.account, last_sent_at=self._wall_clock())
+        self._queues.note(item.account, last_sent_at=self._wall_clock())  # before the count that waiters watch
+        self._queues.count(item.account, sent=1)
         _call(self._on_sent, item, result)
 
     def _fail(self, item: OutboundItem, exc: Exception, attempts: int) -> None:
@@ -433,9 +316,8 @@ class OutboundDispatcher:
             exc_info=None if isinstance(exc, ZalouserError) else exc,
         )
         self._journal_done(item)
-        with self._lock:
-            self._bump(item.account, failed=1)
-            self._note(item.account, last_error=f"{type(exc).__name__}: {exc}")
+        self._queues.note(item.account, last_error=f"{type(exc).__name__}: {exc}")
+        self._queues.count(item.account, failed=1)
         _call(self._on_failed, item, exc)
 
     def _journal_done(self, item: OutboundItem) -> None:

@@ -23,7 +23,7 @@ def stores(tmp_path, bot_config):
 @pytest.fixture
 def pending(stores):
     now = time.time()
-    stores.pairing.update(lambda current: ((*current, PairingRequest(CODE, STRANGER, "default", now - 120, now,
+    stores.pairing.update(lambda current: ((*current, PairingRequest(CODE, STRANGER, "default", now - 90, now,
                                                                      "Người Lạ")), None))
 
 
@@ -32,7 +32,7 @@ def test_list_shows_the_requests_and_how_to_answer_them_from_a_shell(cli, bot_co
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "Pairing requests (1)"
-    assert lines[1].split()[:4] == [CODE, STRANGER, "Người", "Lạ"] and "expires in 58m" in lines[1]
+    assert lines[1].split()[:4] == [CODE, STRANGER, "Người", "Lạ"] and "age 1m  expires in 58m" in lines[1]
     assert lines[2] == ("Approve with python -m errbot_zalouser pairing approve <code>, refuse with "
                         "python -m errbot_zalouser pairing deny <code>.")
 
