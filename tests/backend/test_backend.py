@@ -189,7 +189,8 @@ def test_a_command_reply_is_sent_to_the_conversation(make_harness, event, thread
     (sent,) = h.sent_to(thread)
     assert sent["text"] == "pong"
     assert sent.get("isGroup", False) is (thread == WORK_CHAT)
-    assert "msg send" in h.zca.commands
+    # the fake records a command once the simulator has run it, a moment after the row above
+    assert wait_for(lambda: "msg send" in h.zca.commands)
 
 
 # --- _account_of ----------------------------------------------------------------------------------
