@@ -95,6 +95,7 @@ def run_demo(workdir: Path = Path(".sim"), *, reset: bool = False, stdin: TextIO
     with open(workdir / "errbot.out", "ab") as out:
         bot = subprocess.Popen([errbot, "-c", str(config)], env=env, stdout=out, stderr=subprocess.STDOUT,
                                start_new_session=True)  # Ctrl-C here must not reach the bot first
+    (workdir / "bot.pid").write_text(f"{bot.pid}\n")  # for whoever must stop it if this process is killed
     try:
         return _chat(sim, bot, workdir, stdin or sys.stdin)
     except KeyboardInterrupt:  # Ctrl-C is a normal way to end the demo (and make must not report it)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
@@ -42,12 +44,19 @@ def _end(child: pexpect.spawn) -> int:
 
 
 @pytest.fixture
-def closing() -> list[pexpect.spawn]:
+def closing(tmp_path: Path) -> Iterator[list[pexpect.spawn]]:
+    """Demos to end after the test; a bot a killed demo left behind is stopped by its pid."""
     children: list[pexpect.spawn] = []
     yield children
     for child in children:
         if child.isalive():
             child.terminate(force=True)
+    for pid_file in tmp_path.glob("**/.sim/bot.pid"):
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(pid_file.read_text())
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if str(pid_file.parent / "config.py").encode() in command:  # that bot, not a reused pid
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_the_walkthrough_then_shutdown_ends_the_demo(tmp_path, closing):
