@@ -141,11 +141,12 @@ class Newcomer:
         return [r.get("text", "") for r in self.sim.sent() if r.get("threadId") == user]
 
     def wait_told(self, user: str, text: str) -> None:
-        """Wait until ``user`` was sent ``text`` (replies to different chats go out in parallel)."""
+        """Wait until ``user`` was sent a message holding ``text`` (replies to different chats go
+        out in parallel, so one conversation's answer can come after another's)."""
         deadline = time.monotonic() + 30
-        while text not in self.sent_to(user) and time.monotonic() < deadline:
+        while not any(text in sent for sent in self.sent_to(user)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert text in self.sent_to(user), self.sent_to(user)
+        assert any(text in sent for sent in self.sent_to(user)), self.sent_to(user)
 
     def stop(self) -> None:
         for bot in self.bots:
@@ -181,6 +182,7 @@ def test_init_then_errbot_pairs_strangers_from_chat_and_from_a_shell(newcomer: N
     assert "Some plugins failed" not in bot.output and "Traceback" not in bot.output
 
     code = _code(newcomer.say(STRANGER, "hi"))
+    newcomer.wait_told(ADMIN, f"Approve with: !pair approve {code}")  # the admins' notice
     assert newcomer.say(ADMIN, f"!pair approve {code}")[-1] == (f"Approved {STRANGER} on account default; "
                                                                "they have been told.")
     newcomer.wait_told(STRANGER, APPROVED)
@@ -218,6 +220,7 @@ def test_errbots_own_init_with_the_backend_named_answers_pair_approve(newcomer: 
                      '"ChatRoom")\n')
     bot = newcomer.start()
     code = _code(newcomer.say(STRANGER, "hi"))
+    newcomer.wait_told(ADMIN, f"Approve with: !pair approve {code}")
     assert newcomer.say(ADMIN, f"!pair approve {code}")[-1].startswith(f"Approved {STRANGER}")
     newcomer.wait_told(STRANGER, APPROVED)
     assert newcomer.say(STRANGER, "!room list")[-1] == "You're not allowed to access this command from this user"
