@@ -1,7 +1,7 @@
 """Benchmark: seconds from `errbot -c` process start to its first listener connected.
 
 The simulator runs at latency 0. Each run spawns the real bot (config as tests/e2e writes it,
-config_template.py's plugins, BOT_LOG_LEVEL INFO) on the same data dir and simulator profile, as a
+the config template's plugins, BOT_LOG_LEVEL INFO) on the same data dir and simulator profile, as a
 restart would (a first start, not counted, creates the data dir), and takes the time of
 zca-sim's ``listen.log`` entry, which the listener writes right after printing its "Connected"
 banner (``SimControl.wait_listener``'s signal). The clock starts just before ``Popen``. Median of

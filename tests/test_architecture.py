@@ -26,12 +26,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (f"{P}.__main__",),
     (f"{P}.cli",),
     (f"{P}.plug", f"{P}.demo"),
-    (f"{P}.backend",),
+    (f"{P}.backend", f"{P}.answers"),
     (f"{P}.service",),
     (f"{P}.outbound", f"{P}.config"),
     (f"{P}.policy", f"{P}.stores"),
     (f"{P}.transport",),
-    (f"{P}.model", f"{P}.settings", f"{P}.durable", f"{P}.backoff", f"{P}.richtext"),
+    (f"{P}.model", f"{P}.settings", f"{P}.durable", f"{P}.backoff", f"{P}.locks", f"{P}.paths", f"{P}.templates",
+     f"{P}.richtext"),
     (f"{P}.ids", f"{P}.errors"),
 )
 #: Outside the layers, each governed by contracts of its own below (the package's own
@@ -114,19 +115,21 @@ CONTRACTS = (
                  "    from errbot_zalouser.settings import Settings\n"),
     ),
     Contract(
-        "the stores know no policy: only model, ids, errors, durable",
-        sources=(f"{P}.stores",), allowed=(f"{P}.stores", f"{P}.model", f"{P}.ids", f"{P}.errors", f"{P}.durable"),
+        "the stores know no policy: only model, ids, errors, durable, locks",
+        sources=(f"{P}.stores",),
+        allowed=(f"{P}.stores", f"{P}.model", f"{P}.ids", f"{P}.errors", f"{P}.durable", f"{P}.locks"),
         breaker=(f"{P}.stores.made_up", "from ..policy import pairing\n"),
     ),
     Contract(
-        "the backend reaches no further than the service facade, the errors, the model and ids",
+        "the backend reaches no further than the service facade, the errors, the model, ids and paths",
         sources=(f"{P}.backend",),
-        allowed=(f"{P}.backend", f"{P}.service.service", f"{P}.errors", f"{P}.model", f"{P}.ids"),
+        allowed=(f"{P}.backend", f"{P}.service.service", f"{P}.errors", f"{P}.model", f"{P}.ids", f"{P}.paths"),
         breaker=(f"{P}.backend.made_up", "from errbot_zalouser.policy.access import Outcome\n"),
     ),
     Contract(
-        "the plugins use the ZalouserApi interface, the model, errors and ids, and their support module",
-        sources=(PLUGINS,), allowed=(PLUGINS, f"{P}.service.api", f"{P}.model", f"{P}.errors", f"{P}.ids"),
+        "the plugins use the ZalouserApi interface, the model, errors, ids, the answers and their support module",
+        sources=(PLUGINS,),
+        allowed=(PLUGINS, f"{P}.service.api", f"{P}.model", f"{P}.errors", f"{P}.ids", f"{P}.answers"),
         breaker=(f"{PLUGINS}.made_up", "from errbot_zalouser.service.service import ZalouserService\n"),
     ),
     Contract(

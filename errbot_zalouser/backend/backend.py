@@ -19,8 +19,17 @@ from cachetools import TTLCache
 from errbot.backends.base import ONLINE, Message, Person, Room
 from errbot.core import ErrBot
 
-from errbot_zalouser.backend.identifiers import ZaloOccupant, ZaloPerson, ZaloRoom, parse_identifier
-from errbot_zalouser.errors import ZalouserError, ZcaError
+from errbot_zalouser.backend.defaults import complete_config
+from errbot_zalouser.backend.identifiers import (
+    ZaloOccupant,
+    ZaloPerson,
+    ZaloRoom,
+    ZaloRoomError,
+    ZaloRoomNotFound,
+    first_line,
+    parse_identifier,
+)
+from errbot_zalouser.errors import NotFound, PolicyError, ZalouserError, ZcaError
 from errbot_zalouser.model import InboundEvent, Target, ZaloUser
 from errbot_zalouser.service.service import ListenerChange, ZalouserService
 
@@ -43,15 +52,19 @@ class ZalouserBackend(ErrBot):
         self._connected = False
         self._shut_down = False
         self._drop_notes: TTLCache[tuple[str, str, str], bool] = TTLCache(maxsize=1000, ttl=3600)
+        service: ZalouserService | None = None
         try:
-            self.zalouser = service_factory(
-                config, notify_admins=self._notify_admins, admin_ids=admin_ids(getattr(config, "BOT_ADMINS", ())),
-            )
-            self.zalouser.preflight()
+            for warning in complete_config(config):
+                log.warning("zalouser config: %s", warning)
+            service = service_factory(config, notify_admins=self._notify_admins)
+            service.preflight()
         except ZalouserError as exc:
+            if service is not None:
+                service.stop()  # gives back the instance locks
             log.critical("Zalouser backend cannot start: %s", exc)
             # errbot logs any other exception with a traceback; a start-up problem is one line.
             raise SystemExit(f"Zalouser backend cannot start: {exc}") from None
+        self.zalouser = service
         me = self.zalouser.self_user()
         if me is None:  # preflight learns it for every enabled account
             raise SystemExit("Zalouser backend cannot start: the default account's own Zalo user is unknown")
@@ -86,14 +99,28 @@ class ZalouserBackend(ErrBot):
         return reply
 
     def query_room(self, room: str) -> ZaloRoom:
+        """A group by ``zalouser:group:<id>`` or exact name. Refusals are ZaloRoomError (a RoomError,
+        and a CommandError so `!room ...` answers one sentence)."""
         try:
             found = self.build_identifier(room)
         except ValueError:
-            group = self.zalouser.find_group(room)
-            return ZaloRoom(group.group_id, group.name, backend=self)
+            return self._room_named(room)
         if not isinstance(found, ZaloRoom):
-            raise ValueError(f"{room!r} is not a group; use zalouser:group:<group id> or a group name")
+            raise ZaloRoomError(f"{room} is a person, not a group; use zalouser:group:<group id> or a group name.")
         return found
+
+    def _room_named(self, name: str) -> ZaloRoom:
+        try:
+            group = self.zalouser.find_group(name)
+        except NotFound:
+            raise ZaloRoomNotFound(f'This Zalo account has no group named "{name}" (the bot can neither create '
+                                   "nor join groups: do that in the Zalo app); name a group by "
+                                   "zalouser:group:<group id> (!directory groups lists them).") from None
+        except PolicyError as exc:  # an ambiguous name: the candidates are in the message
+            raise ZaloRoomError(str(exc)) from exc
+        except ZcaError as exc:
+            raise ZaloRoomError(f"Cannot look up the group: {first_line(exc)}") from exc
+        return ZaloRoom(group.group_id, group.name, backend=self)
 
     def rooms(self) -> list[ZaloRoom]:
         try:
@@ -190,9 +217,22 @@ class ZalouserBackend(ErrBot):
             self.reset_reconnection_count()
             self.connect_callback()
             self._connected = True
+            self._check_pairing_can_be_approved()
             for item in buffered:
                 self._dispatch(*item)
             buffered.clear()
+
+    def _check_pairing_can_be_approved(self) -> None:
+        """Warn when strangers get pairing codes but no plugin answers `!pair approve`."""
+        pairing = [a.account_id for a in self.zalouser.settings.accounts if a.enabled and a.dm_policy == "pairing"]
+        if not pairing or "pair_approve" in self.commands:
+            return
+        text = (f"Pairing codes are handed out (dmPolicy pairing on {', '.join(pairing)}) but no plugin answers "
+                f"{self.bot_config.BOT_PREFIX}pair approve: the companion plugins are not loaded (remove "
+                "ZALOUSER_COMPANION_PLUGINS = False from config.py, or see the log for why they failed). "
+                "Meanwhile approve codes from a shell: python -m errbot_zalouser pairing approve <code>")
+        log.warning("%s", text)
+        self._notify_admins(text)
 
     def _dispatch(self, account: str, event: InboundEvent) -> None:
         try:
@@ -268,22 +308,6 @@ class ZalouserBackend(ErrBot):
     def stop_serving(self) -> None:
         """Ask the dispatcher loop to return (used by tests and embedding code)."""
         self._stopping.set()
-
-
-def admin_ids(bot_admins: Any) -> frozenset[str]:
-    """Zalo ids named exactly in BOT_ADMINS (globs are left to errbot's ACLs and admit nobody here)."""
-    if isinstance(bot_admins, str):
-        bot_admins = (bot_admins,)
-    ids = set()
-    for entry in bot_admins or ():
-        try:
-            found = parse_identifier(str(entry))
-        except ValueError:
-            log.info("BOT_ADMINS entry %r is not a Zalouser id; it does not pass the DM gate", entry)
-            continue
-        if isinstance(found, ZaloPerson):
-            ids.add(found.user_id)
-    return frozenset(ids)
 
 
 def _target(identifier: Any) -> Target:

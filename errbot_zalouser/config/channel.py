@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from errbot_zalouser.config import readers as read
-from errbot_zalouser.config.readers import Num, Reader, Warnings
+from errbot_zalouser.config.readers import Num, Reader, Warnings, plain
 from errbot_zalouser.config.security import access_warnings, rate_warnings, shared_profile_warnings
 from errbot_zalouser.errors import ConfigError
 from errbot_zalouser.settings import (
@@ -112,8 +112,8 @@ def _outbound(value: Any, warnings: Warnings) -> OutboundSettings:
              for name, attr in _OUTBOUND_FLAGS.items() if raw.get(name) is not None}
     settings = OutboundSettings(**read.numbers(raw, key, _OUTBOUND_NUMBERS), **flags)
     if settings.retry_max_seconds < settings.retry_base_seconds:
-        raise ConfigError(f"{key}.retryMaxSeconds", f"{settings.retry_max_seconds:g} is smaller than "
-                          f"retryBaseSeconds ({settings.retry_base_seconds:g})",
+        raise ConfigError(f"{key}.retryMaxSeconds", f"{plain(settings.retry_max_seconds)} is smaller than "
+                          f"retryBaseSeconds ({plain(settings.retry_base_seconds)})",
                           "raise retryMaxSeconds or lower retryBaseSeconds")
     warnings.extend(rate_warnings(settings, key))
     return settings

@@ -19,12 +19,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from errbot_zalouser.config import load_settings
+from errbot_zalouser.config.admins import admin_user_ids, check_admins
 from errbot_zalouser.errors import NotFound, ZalouserError, ZcaError, ZcaNotAuthenticated, ZcaNotFound
+from errbot_zalouser.locks import claim_instance
 from errbot_zalouser.model import (
     ApprovedEntry,
     GroupAllowEntry,
@@ -94,15 +96,21 @@ class ZalouserService:
         directory_ttl: float = 300.0,
         admin_ids: frozenset[str] = frozenset(),
         listener_factory: ListenerFactory = Listener,
+        exclusive: bool = False,
+        journal_dir: Path | None = None,
     ) -> None:
+        """``exclusive``: this is the bot, so take the instance locks first (AlreadyRunning when
+        another bot holds the data folder or a profile). ``journal_dir``: where the outbox keeps
+        its journal (default ``<data_dir>/zalouser``, the bot's; the operator CLI uses its own)."""
         self.settings = settings
         self.default_account = settings.default_account
+        self._claim = claim_instance(Path(data_dir), self._profiles(settings)) if exclusive else None
         runner = runner or CliRunner(settings.zca, env=TOOL_ENV)
         self._runner = runner
         self.capabilities = Capabilities.oldest()  # what the zca binary supports; probed by preflight
         self.accounts = Accounts((self._runtime(runner, a, directory_ttl) for a in settings.accounts),
                                  settings.default_account)
-        self.outbox = Outbox(self.accounts, settings.outbound, Path(data_dir) / "zalouser", clock=clock)
+        self.outbox = Outbox(self.accounts, settings.outbound, journal_dir or Path(data_dir) / "zalouser", clock=clock)
         self.access = AccessControl(
             self.accounts, stores or open_stores(Path(data_dir)), self.outbox,
             notify_admins=notify_admins or _log_notice, command_prefix=command_prefix,
@@ -112,12 +120,25 @@ class ZalouserService:
         self._started = False
 
     @classmethod
-    def from_bot_config(cls, bot_config: Any, *, notify_admins: Callable[[str], None],
-                        admin_ids: frozenset[str] = frozenset(), **options: Any) -> ZalouserService:
+    def from_bot_config(cls, bot_config: Any, *, notify_admins: Callable[[str], None] | None = None,
+                        **options: Any) -> ZalouserService:
         """The service errbot's config.py describes: ``ZALOUSER``/``ZALOUSER_CONFIG``/``ZALOUSER_ZCA``,
-        ``BOT_DATA_DIR`` and ``BOT_PREFIX``. Raises ConfigError. ``options`` go to the constructor."""
-        return cls(load_settings(bot_config), bot_config.BOT_DATA_DIR, notify_admins=notify_admins,
-                   command_prefix=getattr(bot_config, "BOT_PREFIX", "!"), admin_ids=admin_ids, **options)
+        ``BOT_DATA_DIR``, ``BOT_PREFIX`` and ``BOT_ADMINS`` (whose Zalo ids always pass the DM gate).
+        By default it is the bot's, holding the instance locks (``exclusive``). Raises ConfigError,
+        AlreadyRunning. ``options`` go to the constructor."""
+        bot_admins = getattr(bot_config, "BOT_ADMINS", ())
+        notes = check_admins(bot_admins)
+        settings = load_settings(bot_config)
+        if notes:
+            settings = replace(settings, warnings=settings.warnings + tuple(notes))
+        options.setdefault("exclusive", True)
+        options.setdefault("admin_ids", admin_user_ids(bot_admins))
+        return cls(settings, bot_config.BOT_DATA_DIR, notify_admins=notify_admins,
+                   command_prefix=getattr(bot_config, "BOT_PREFIX", "!"), **options)
+
+    @staticmethod
+    def _profiles(settings: Settings) -> list[str]:
+        return [a.profile for a in settings.accounts if a.enabled]
 
     def _runtime(self, runner: Runner, config: AccountConfig, ttl: float) -> AccountRuntime:
         client = ZcaClient(runner, config.profile, send_timeout=self.settings.outbound.send_timeout)
@@ -133,18 +154,21 @@ class ZalouserService:
             log.warning("zalouser config: %s", warning)
         if not self.accounts.enabled:
             raise StartupError("no enabled Zalouser account: set enabled: true in the ZALOUSER block")
-        self.capabilities = self._probe()
-        for rt in self.accounts:
-            rt.client.capabilities = self.capabilities
+        self.learn_zca()
         for rt in self.accounts.enabled:
             self._check_account(rt)
 
-    def _probe(self) -> Capabilities:
+    def learn_zca(self) -> Capabilities:
+        """Probe what the zca binary supports (once per binary and version) and give every account's
+        client the answer. StartupError when the executable is missing."""
         try:
             found = zca_capabilities.probe(self._runner.run, getattr(self._runner, "executable", None))
         except ZcaNotFound as exc:
             raise _zca_missing(self.settings.zca) from exc
         log.info("zalouser: zca is %s", found.describe())
+        self.capabilities = found
+        for rt in self.accounts:
+            rt.client.capabilities = found
         return found
 
     def _check_account(self, rt: AccountRuntime) -> None:
@@ -212,6 +236,9 @@ class ZalouserService:
         if self._started:
             self.outbox.stop(timeout)
         self._started = False
+        if self._claim is not None:
+            self._claim.release()
+            self._claim = None
 
     # --- for the backend ----------------------------------------------------------------------
 

@@ -13,6 +13,10 @@ A store re-reads its file when the file's inode, size or mtime changed, so comma
 a store (``!pair list``, ``!allowlist``) show changes made by hand while the bot runs. The
 gate does not: it keeps the effective allowlists it built until the bot itself changes a store,
 or restarts. Edit these files with the bot stopped.
+
+Every read and every read-modify-write holds a lock shared with other processes
+(``<name>.lock`` beside the file, ``locks.ProcessLock``), so the operator CLI or an import run
+beside the bot cannot lose an update the bot makes at the same moment, nor the reverse.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any, Generic, TypeVar
 
 from errbot_zalouser import durable
 from errbot_zalouser.errors import StoreError
+from errbot_zalouser.locks import ProcessLock
 from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest
 from errbot_zalouser.stores._logic import ApprovedLogic, GroupAllowLogic, PairingLogic
 from errbot_zalouser.stores.base import Stores
@@ -229,8 +234,11 @@ class _JsonBacked(Generic[T]):
     _doc: _JsonDocument[T]
     _lock: Any
 
-    def _open(self, path: Path | str, key: str, decode: Callable[[Any], T], encode: Callable[[T], dict[str, Any]]) -> None:
-        self._doc = _JsonDocument(Path(path), key, decode, encode)
+    def _open(self, path: Path | str, key: str, decode: Callable[[Any], T],
+              encode: Callable[[T], dict[str, Any]]) -> None:
+        path = Path(path)
+        self._lock = ProcessLock(path.with_name(path.name + ".lock"))  # shared with other processes
+        self._doc = _JsonDocument(path, key, decode, encode)
         with self._lock:
             self._doc.load()
 

@@ -7,39 +7,12 @@ instead of OpenClaw's `openclaw pairing approve zalouser <code>`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from errbot import BotPlugin, botcmd
 
-from errbot_zalouser.model import ApprovedEntry, PairingRequest
-from errbot_zalouser.plugins.support import Call, duration, md_escape, table, zalouser_command
-
-
-def who(name: str, user_id: str) -> str:
-    """``Name (id)``, or just the id when the name is unknown (escaped for Markdown)."""
-    return f"{md_escape(name)} ({user_id})" if name.strip() else user_id
-
-
-def format_requests(
-    requests: Sequence[PairingRequest], *, now: float, ttl: Callable[[str], float], prefix: str = "!"
-) -> str:
-    """``Pairing requests (N)`` and one line per request, oldest first. ``ttl(account)``."""
-    if not requests:
-        return "No pending pairing requests."
-    ordered = sorted(requests, key=lambda r: (r.created_at, r.code))
-    rows = [_request_row(r, now, ttl(r.account)) for r in ordered]
-    return (
-        f"Pairing requests ({len(requests)})\n{table(rows)}\n"
-        f"Approve with {prefix}pair approve <code>, refuse with {prefix}pair deny <code>."
-    )
-
-
-def _request_row(request: PairingRequest, now: float, ttl: float) -> list[str]:
-    left = request.expires_at(ttl) - now
-    expiry = f"expires in {duration(left)}" if left > 0 else "expired"
-    name = request.name or "(no name)"
-    return [request.code, request.user_id, name, request.account, f"age {duration(now - request.created_at)}", expiry]
+from errbot_zalouser.answers import pairing as answers
+from errbot_zalouser.plugins.support import Call, zalouser_command
 
 
 class ZalouserPairing(BotPlugin):
@@ -53,10 +26,9 @@ class ZalouserPairing(BotPlugin):
         Usage: !pair list [--account A]
         Without --account, the requests of every account are listed.
         """
-        requests = call.api.pairing_requests(call.account)
         prefix = self.bot_config.BOT_PREFIX
-        ttl = call.api.pairing_ttl
-        return format_requests(requests, now=time.time(), ttl=ttl, prefix=prefix)
+        return answers.list_requests(call.api, call.account, now=time.time(), approve_with=f"{prefix}pair approve",
+                                     deny_with=f"{prefix}pair deny")
 
     @botcmd(admin_only=True, syntax="<code> [--account A]")
     @zalouser_command("pair approve <code> [--account A]", arity="one")
@@ -66,10 +38,7 @@ class ZalouserPairing(BotPlugin):
         Usage: !pair approve <code> [--account A]
         Codes are unique across accounts, so --account is optional.
         """
-        code = call.words[0].strip().upper()
-        request = call.api.approve_pairing(code, account=call.account, approver=call.actor)
-        account = md_escape(request.account)
-        return f"Approved {who(request.name, request.user_id)} on account {account}; they have been told."
+        return answers.approve(call.api, call.words[0], account=call.account, approver=call.actor)
 
     @botcmd(admin_only=True, syntax="<code> [--account A]")
     @zalouser_command("pair deny <code> [--account A]", arity="one")
@@ -78,12 +47,7 @@ class ZalouserPairing(BotPlugin):
 
         Usage: !pair deny <code> [--account A]
         """
-        code = call.words[0].strip().upper()
-        request = call.api.deny_pairing(code, account=call.account)
-        return (
-            f"Denied pairing request {request.code} from {who(request.name, request.user_id)} "
-            f"on account {md_escape(request.account)}."
-        )
+        return answers.deny(call.api, call.words[0], account=call.account)
 
     @botcmd(admin_only=True, syntax="<user id or name> [--account A]")
     @zalouser_command("pair revoke <user> [--account A]", arity="text")
@@ -93,8 +57,4 @@ class ZalouserPairing(BotPlugin):
         Usage: !pair revoke <user id or name> [--account A]
         Entries from the configuration (allowFrom) must be removed there.
         """
-        entry: ApprovedEntry = call.api.revoke(call.text, account=call.account)
-        return (
-            f"Revoked {who(entry.name, entry.user_id)} on account {md_escape(entry.account)}; "
-            "they are no longer allowed to message the bot."
-        )
+        return answers.revoke(call.api, call.text, account=call.account)
