@@ -273,9 +273,10 @@ class ZalouserBackend(ErrBot):
             "timestamp": event.timestamp,
             "thread_id": event.thread_id,
             "zalouser_event": dict(event.raw),
+            "msg_type": event.msg_type,
+            "attachments": event.attachments,
+            "quote": event.quote,
         }
-        if event.attachment is not None:
-            extras["attachment_url"] = event.attachment.url
         return Message(body=event.content, frm=frm, to=to, extras=extras)
 
     def _identity_on(self, account: str) -> ZaloPerson:

@@ -47,7 +47,8 @@ def test_messages_arrive_as_inbound_events(listen, fake):
     assert "senderName" not in dm.raw["metadata"] and dm.raw["toId"] == bot
     assert (group.is_group, group.thread_id, group.mention_ids, group.sender_name) == (True, GROUP, (bot,),
                                                                                        "Nguyễn Văn An")
-    assert photo.content.startswith("[media attached: 2 files]") and photo.content.endswith("\nảnh đẹp")
+    assert photo.raw["content"].startswith("[media attached: 2 files]") and photo.content == "ảnh đẹp"
+    assert [(a.kind, bool(a.url), a.path) for a in photo.attachments] == [("image", True, "")] * 2  # no downloads
     stats = listener.stats
     assert (stats.events, stats.lines, stats.duplicates, stats.skipped_lines) == (3, 3, 0, 0)
     assert stats.pid == listener.pid == listener.engine.pid and stats.connected_at and stats.last_event_at
