@@ -27,13 +27,15 @@ from errbot_zalouser.model.wire import BadEvent, first_text, frozen_mapping, map
 from errbot_zalouser.model.wire import text as _text
 
 __all__ = [
-    "ATTACHMENT_KINDS", "MEDIA_KINDS", "ApprovedEntry", "Attachment", "BadEvent", "GroupAllowEntry", "InboundEvent",
+    "ATTACHMENT_KINDS", "FILE_KINDS", "MEDIA_KINDS", "ApprovedEntry", "Attachment", "BadEvent", "GroupAllowEntry", "InboundEvent",
     "InboundReaction", "Mention", "PairingRequest", "Quote", "SendResult", "Target", "ZaloGroup", "ZaloUser",
     "frozen_mapping",
 ]
 
 MEDIA_KINDS = ("image", "video", "voice")
 """The `zca msg <kind>` commands that send a media URL."""
+FILE_KINDS = (*MEDIA_KINDS, "file")
+"""How a file (a URL or a local file) can be sent."""
 
 
 @dataclass(frozen=True)
