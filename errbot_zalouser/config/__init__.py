@@ -38,6 +38,8 @@ textChunkLimit                  both       integer 1..2000                     2
 formatting                      both       auto: Zalo styles where the zca     auto
                                            binary reads them exactly, else
                                            plain text; plain: always plain
+mediaMaxMb                      both       largest file given or sent, in MB   20
+                                           (0 < x <= 1024)
 markdown, messagePrefix         both       accepted for compatibility, unused
 pairing.ttlSeconds              both       seconds a code lives                3600
 pairing.maxPending              both       integer 1..100                      3
@@ -60,6 +62,10 @@ listener.closedGraceSeconds     channel    seconds                             3
 listener.recycleSeconds         channel    planned restart period, or null     null
 listener.backoffInitialSeconds  channel    first wait before a restart         1.0
 listener.backoffMaxSeconds      channel    longest wait between restarts       60.0
+media.folder                    channel    absolute folder for received files  <BOT_DATA_DIR>/
+                                           (one folder per account inside)     zalouser/media
+media.retentionHours            channel    hours a received file is kept; 0 =  24
+                                           the bot never deletes one
 ==============================  =========  ==================================  ==========
 
 Account ids are the sorted keys of ``accounts`` (lower-cased, runs of characters other than
