@@ -11,16 +11,25 @@ would otherwise split (``outbound.chunking``), and each message becomes one ``Ou
 queued replies survive a restart), then sent in order per conversation by a bounded worker pool
 under each account's rate limit, with retries chosen by error type. Sends and failures are
 stamped on the account's activity for ``!zalouser status``.
+
+A reply may quote the message it answers (its listen line rides on the first text item). Files
+from a stream are staged (``service.outgoing``) and sent as one item each, by the command that
+works while the listener runs; the caller learns the outcome through ``on_done``, and the staged
+file is deleted once its item is done. Reactions are items too: rate-limited, retried and
+ordered with the replies of their conversation.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from errbot_zalouser.errors import NotFound
+from errbot_zalouser.errors import NotFound, NotSupported
 from errbot_zalouser.model import SendResult, Target
 from errbot_zalouser.outbound.chunking import Fits, transmissible
 from errbot_zalouser.outbound.compose import CAPTIONED, client_sender, reply_items
@@ -28,15 +37,23 @@ from errbot_zalouser.outbound.dispatcher import DispatcherStats, OutboundDispatc
 from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.outbound.ratelimit import TokenBucket
+from errbot_zalouser.richtext.card import card_markdown, card_picture
 from errbot_zalouser.richtext.markdown import from_markdown
 from errbot_zalouser.richtext.plain import plain_form
 from errbot_zalouser.richtext.styled import StyledText
 from errbot_zalouser.service.account import AccountRuntime, Accounts
+from errbot_zalouser.service.outgoing import OutgoingFiles, StagedFile
 from errbot_zalouser.settings import Formatting, OutboundSettings
 from errbot_zalouser.transport import mentions as group_mentions
+from errbot_zalouser.transport.client import quote_argument
 from errbot_zalouser.transport.markers import NotExpressible, fits_one_request
 
+log = logging.getLogger(__name__)
+
 JOURNAL_NAME = "outbox.jsonl"
+OUTGOING_FOLDER = "outgoing"
+#: Told once an item is done: None when it was sent, else the error it failed with.
+Done = Callable[[Exception | None], None]
 _ALL_MEMBERS = 100_000
 _HTTP_URL = re.compile(r"https?://\S", re.IGNORECASE)
 
@@ -49,6 +66,10 @@ class Outbox:
         self._accounts = accounts
         self._clock = clock
         data_dir.mkdir(parents=True, exist_ok=True)
+        self._journal = Journal(data_dir / JOURNAL_NAME)
+        self.files = OutgoingFiles(data_dir / OUTGOING_FOLDER)
+        self._waiters: dict[str, Done] = {}
+        self._waiters_lock = threading.Lock()
         self._dispatcher = OutboundDispatcher(
             client_sender(lambda account: self._accounts.get(account).client),
             workers=settings.workers,
@@ -57,22 +78,56 @@ class Outbox:
             retry_base=settings.retry_base_seconds,
             retry_max=settings.retry_max_seconds,
             retry_unknown_delivery=settings.retry_unknown_delivery,
-            journal=Journal(data_dir / JOURNAL_NAME),
+            journal=self._journal,
             on_sent=self._on_sent,
             on_failed=self._on_failed,
         )
 
     # --- sending ------------------------------------------------------------------------------
 
-    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = ()) -> int:
+    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = (),
+                  quote: Mapping[str, Any] | None = None) -> int:
         """Queue literal text (shown exactly as given), split into chunks; returns the number queued.
-        ``mentions``: user ids to mention (``@name`` in front) in a group."""
-        return self._submit(account, target, StyledText(_clean(text)), mentions=mentions)
+        ``mentions``: user ids to mention (``@name`` in front) in a group. ``quote``: the listen
+        line of the message of ``target`` this answers."""
+        return self._submit(account, target, StyledText(_clean(text)), mentions=mentions, quote=quote)
 
     def send_markdown(self, account: str | None, target: Target, markdown: str, *,
-                      mentions: Sequence[str] = ()) -> int:
+                      mentions: Sequence[str] = (), quote: Mapping[str, Any] | None = None) -> int:
         """Queue an Errbot Markdown reply, split into chunks; returns the number of chunks queued."""
-        return self._submit(account, target, from_markdown(_clean(markdown)), mentions=mentions)
+        return self._submit(account, target, from_markdown(_clean(markdown)), mentions=mentions, quote=quote)
+
+    def send_card(self, account: str | None, target: Target, **card: Any) -> int:
+        """Queue an Errbot card (the keyword arguments of ``richtext.card.card_markdown``): its text as
+        one message, then its picture as a photo. Returns the number of items queued."""
+        picture = card_picture(image=card.get("image"), thumbnail=card.get("thumbnail"))
+        return self._submit(account, target, from_markdown(_clean(card_markdown(**card))),
+                            (picture,) if picture else ())
+
+    def stage(self, source: Any, *, name: str | None, stream_type: str | None, size_hint: int | None,
+              max_bytes: int) -> StagedFile:
+        """Copy a stream into a private file to send (MediaError when it cannot be sent)."""
+        return self.files.stage(source, name=name, stream_type=stream_type, size_hint=size_hint, max_bytes=max_bytes)
+
+    def send_file(self, account: str | None, target: Target, staged: StagedFile, on_done: Done | None = None) -> None:
+        """Queue a staged file; ``on_done`` is told the outcome (from a send-pool thread), and the
+        staged file is deleted once its item is done."""
+        rt = self._accounts.get(account)
+        item = OutboundItem(account=rt.account_id, target=target, kind=staged.kind, path=str(staged.path))
+        if on_done is not None:
+            with self._waiters_lock:
+                self._waiters[item.id] = on_done
+        self._dispatcher.submit(item)
+
+    def react(self, account: str | None, target: Target, msg_id: str, cli_msg_id: str, code: str) -> None:
+        """Queue a reaction (a Zalo code) to the message ``msg_id``/``cli_msg_id`` of ``target``;
+        NotSupported when the account's `zca` has no `msg react`."""
+        rt = self._accounts.get(account)
+        if not rt.client.capabilities.react:
+            raise NotSupported(f"account {rt.account_id}: this zca binary has no `msg react` (openzca has it): "
+                               "reactions cannot be sent")
+        self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="reaction", text=code,
+                                             msg_id=msg_id, cli_msg_id=cli_msg_id))
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         """Queue a URL as media chosen by its ending (image, video, voice or file), with ``caption``
@@ -92,7 +147,7 @@ class Outbox:
         self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="link", url=transmissible(url)))
 
     def _submit(self, account: str | None, target: Target, styled: StyledText, media_urls: tuple[str, ...] = (),
-                *, mentions: Sequence[str] = ()) -> int:
+                *, mentions: Sequence[str] = (), quote: Mapping[str, Any] | None = None) -> int:
         rt = self._accounts.get(account)
         caps = rt.client.capabilities
         native = caps.native_formatting and rt.config.formatting == Formatting.AUTO
@@ -103,7 +158,8 @@ class Outbox:
             shaped = group_mentions.neutralise(shaped)
         items = reply_items(rt.account_id, target, shaped, media_urls, limit=rt.config.text_chunk_limit,
                             mode=rt.config.chunk_mode, fits=_one_request(target, native) if caps.self_splitting else None,
-                            captioned=("image",) if caps.upload else CAPTIONED, files=caps.upload)
+                            captioned=("image",) if caps.upload else CAPTIONED, files=caps.upload,
+                            quote=(quote_argument(quote) or "") if quote else "")
         if items:
             self._dispatcher.submit_many(items)
         return len(items)
@@ -120,7 +176,11 @@ class Outbox:
     # --- the pool -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the workers; replies journaled by an earlier run are sent first."""
+        """Start the workers; replies journaled by an earlier run are sent first. Staged files no
+        journaled item names any more (left by a crash) are deleted first."""
+        removed = self.files.sweep({item.path for item in self._journal.pending() if item.path})
+        if removed:
+            log.info("outbound: deleted %d staged file(s) no queued item needs", removed)
         self._dispatcher.start()
 
     def drain(self, timeout: float) -> bool:
@@ -137,9 +197,22 @@ class Outbox:
 
     def _on_sent(self, item: OutboundItem, _result: SendResult) -> None:
         self._accounts.get(item.account).activity.last_outbound_at = self._clock()
+        self._done(item, None)
 
     def _on_failed(self, item: OutboundItem, error: Exception) -> None:
         self._accounts.get(item.account).activity.last_error = f"send to {item.target.key} failed: {error}"
+        self._done(item, error)
+
+    def _done(self, item: OutboundItem, error: Exception | None) -> None:
+        if item.path:
+            self.files.remove(item.path)
+        with self._waiters_lock:
+            waiter = self._waiters.pop(item.id, None)
+        if waiter is not None:
+            try:
+                waiter(error)
+            except Exception:  # the caller's callback must not break the send pool
+                log.exception("outbound: the callback for %s %s raised", item.kind, item.id)
 
 
 def _clean(text: str) -> str:

@@ -6,7 +6,10 @@ A thin facade over the parts that do the work, one file each:
   directory cache, listener, start-up name resolution);
 - ``access.py``: ``AccessControl``, the gate (where a stranger's message is refused), the
   side-effect-free check, pairing and allowlist edits, and the cache of effective lists;
-- ``outbox.py``: ``Outbox``, where every reply is queued (chunking, send pool, journal);
+- ``outbox.py``: ``Outbox``, where every reply, file and reaction is queued (chunking, send pool,
+  journal; ``outgoing.py`` stages files from streams);
+- ``media.py``: each account's folder of received files (paths vetted, old files swept);
+- ``seen.py``: the messages each thread showed the bot lately (what a reaction or quote refers to);
 - ``status.py``: what ``!zalouser status`` reports.
 
 It implements ``ZalouserApi`` (``api.py``) for the companion plugins, and the life cycle the
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,18 +34,21 @@ from errbot_zalouser.model import (
     ApprovedEntry,
     GroupAllowEntry,
     InboundEvent,
+    InboundReaction,
     PairingRequest,
     Target,
     ZaloGroup,
     ZaloUser,
 )
+from errbot_zalouser.model.reaction import reaction_code
 from errbot_zalouser.policy.access import Decision
-from errbot_zalouser.richtext.card import card_markdown
 from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
-from errbot_zalouser.service.outbox import Outbox
+from errbot_zalouser.service.media import MediaFolder, MediaJanitor
+from errbot_zalouser.service.outbox import Done, Outbox
+from errbot_zalouser.service.seen import PER_THREAD, THREADS, SeenMessages
 from errbot_zalouser.service.status import account_status
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
@@ -71,7 +77,7 @@ class ListenerChange:
         return self.state == ListenerState.CONNECTED.value
 
 
-EventSink = Callable[[str, InboundEvent], None]
+EventSink = Callable[[str, InboundEvent | InboundReaction], None]
 StateSink = Callable[[str, ListenerChange], None]
 ListenerFactory = Callable[..., ListenerHandle]  # called like transport.listener.Listener
 
@@ -116,6 +122,10 @@ class ZalouserService:
             notify_admins=notify_admins or _log_notice, command_prefix=command_prefix,
             admin_ids=admin_ids, clock=clock,
         )
+        self.seen = SeenMessages()
+        media_root = Path(settings.media.folder) if settings.media.folder else Path(data_dir) / "zalouser" / "media"
+        self.media = {rt.account_id: MediaFolder(media_root / rt.account_id, rt.account_id) for rt in self.accounts}
+        self._janitor = MediaJanitor(self.media.values(), settings.media.retention_hours, clock=clock)
         self._listener_factory = listener_factory
         self._started = False
 
@@ -199,12 +209,19 @@ class ZalouserService:
             self.access.lists(rt.account_id)  # built now: a store that cannot be read stops the start
         self.outbox.start()
         for rt in self.accounts.enabled:
+            self.media[rt.account_id].prepare()
+        self._janitor.start()
+        for rt in self.accounts.enabled:
             rt.listener = self._make_listener(rt, on_event, on_state)
             rt.listener.start()
 
     def _make_listener(self, rt: AccountRuntime, on_event: EventSink, on_state: StateSink | None) -> ListenerHandle:
         cfg = self.settings.listener
         account = rt.account_id
+        media = self.media[account]
+
+        def event_arrived(event: InboundEvent | InboundReaction) -> None:
+            on_event(account, media.vet(event) if isinstance(event, InboundEvent) else event)
 
         def state_changed(state: ListenerState, detail: str) -> None:
             if detail and state is not ListenerState.CONNECTED:
@@ -215,7 +232,7 @@ class ZalouserService:
         return self._listener_factory(
             self.settings.zca,
             rt.config.profile,
-            lambda event: on_event(account, event),
+            event_arrived,
             on_state=state_changed,
             settings=ListenerSettings(
                 stall_seconds=cfg.stall_seconds,
@@ -224,7 +241,7 @@ class ZalouserService:
                 backoff_initial=cfg.backoff_initial_seconds,
                 backoff_max=max(cfg.backoff_max_seconds, cfg.backoff_initial_seconds),
             ),
-            env=dict(TOOL_ENV),
+            env={**TOOL_ENV, **media.listener_env(rt.config.media_max_bytes)},
             name=account,
         )
 
@@ -233,6 +250,7 @@ class ZalouserService:
         for rt in self.accounts:
             if rt.listener is not None:
                 rt.listener.stop(timeout=timeout)
+        self._janitor.stop(timeout)
         if self._started:
             self.outbox.stop(timeout)
         self._started = False
@@ -243,8 +261,16 @@ class ZalouserService:
     # --- for the backend ----------------------------------------------------------------------
 
     def admit(self, account: str, event: InboundEvent) -> Admission:
-        """The gate: whether an inbound event may reach Errbot (see AccessControl.admit)."""
-        return self.access.admit(account, event)
+        """The gate: whether an inbound event may reach Errbot (see AccessControl.admit). A
+        message that does is remembered, so that plugins may react to it and quote it."""
+        admission = self.access.admit(account, event)
+        if admission.dispatch:
+            self.seen.remember(account, event)
+        return admission
+
+    def admit_reaction(self, account: str, reaction: InboundReaction) -> Admission:
+        """Whether a reaction may reach Errbot (see AccessControl.admit_reaction)."""
+        return self.access.admit_reaction(account, reaction)
 
     def self_ids(self) -> frozenset[str]:
         return self.accounts.self_ids()
@@ -278,19 +304,57 @@ class ZalouserService:
 
     # --- ZalouserApi: sending -----------------------------------------------------------------
 
-    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = ()) -> int:
+    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = (),
+                  reply_to: str | None = None) -> int:
         """Queue literal text (shown exactly as given), split into chunks; returns the number of
-        chunks queued. In a group, ``mentions`` (user ids) are mentioned in front of the text."""
-        return self.outbox.send_text(account, target, text, mentions=mentions)
+        chunks queued. In a group, ``mentions`` (user ids) are mentioned in front of the text.
+        ``reply_to``: the message id of ``target`` it answers, quoted where the zca binary can."""
+        return self.outbox.send_text(account, target, text, mentions=mentions,
+                                     quote=self._quote(account, target, reply_to))
 
     def send_markdown(self, account: str | None, target: Target, markdown: str, *,
-                      mentions: Sequence[str] = ()) -> int:
+                      mentions: Sequence[str] = (), reply_to: str | None = None) -> int:
         """Queue an Errbot Markdown reply (as Zalo styles where the account's zca has them)."""
-        return self.outbox.send_markdown(account, target, markdown, mentions=mentions)
+        return self.outbox.send_markdown(account, target, markdown, mentions=mentions,
+                                         quote=self._quote(account, target, reply_to))
+
+    def _quote(self, account: str | None, target: Target, reply_to: str | None) -> Mapping[str, Any] | None:
+        if not reply_to:
+            return None
+        seen = self.seen.find(self.accounts.get(account).account_id, target, reply_to)
+        if seen is None:
+            log.debug("reply to %s in %s: the message is not remembered; sent without a quote", reply_to, target.key)
+            return None
+        return seen.line
 
     def send_card(self, account: str | None, target: Target, **card: Any) -> int:
-        """Queue an Errbot card (the keyword arguments of ``richtext.card.card_markdown``)."""
-        return self.outbox.send_markdown(account, target, card_markdown(**card))
+        """Queue an Errbot card (the keyword arguments of ``richtext.card.card_markdown``): its text,
+        then its picture as a photo."""
+        return self.outbox.send_card(account, target, **card)
+
+    def send_stream(self, account: str | None, target: Target, source: Any, *, name: str | None,
+                    stream_type: str | None = None, size: int | None = None, on_done: Done | None = None) -> None:
+        """Stage a binary stream as a private file (at most the account's ``mediaMaxMb``) and queue
+        it as a photo, video, voice message or file (see ``service.outgoing.file_kind``);
+        ``on_done(None or error)`` is called once it is sent or has failed for good. Raises
+        MediaError, before anything is queued, when the stream cannot be sent."""
+        rt = self.accounts.get(account)
+        staged = self.outbox.stage(source, name=name, stream_type=stream_type, size_hint=size,
+                                   max_bytes=rt.config.media_max_bytes)
+        self.outbox.send_file(rt.account_id, target, staged, on_done)
+
+    def react(self, account: str | None, target: Target, message_id: str, reaction: str) -> None:
+        """Queue a reaction to a message of ``target`` the bot was shown (by its msgId or cliMsgId)."""
+        code = reaction_code(reaction)
+        if code is None:
+            raise ValueError(f"unsupported reaction {reaction[:40]!r}: use an emoji (❤️ 👍 😆 😮 😭 😡), a Zalo "
+                             "reaction name (HEART, LIKE, HAHA, WOW, CRY, ANGRY, OK, THANKS...) or NONE to take one back")
+        rt = self.accounts.get(account)
+        seen = self.seen.find(rt.account_id, target, message_id)
+        if seen is None:
+            raise NotFound(f"cannot react to message {message_id[:40]!r} in {target.key}: the bot has not seen it "
+                           f"(it remembers the last {PER_THREAD} messages of its {THREADS} latest chats)")
+        self.outbox.react(rt.account_id, target, seen.msg_id, seen.cli_msg_id, code)
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         """Queue an http(s) URL as media chosen by its ending (image, video, voice, file), with a

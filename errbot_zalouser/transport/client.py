@@ -30,6 +30,7 @@ from errbot_zalouser.model.reaction import REACTIONS
 from errbot_zalouser.richtext.styled import StyledText
 from errbot_zalouser.transport.argv import build_args, option
 from errbot_zalouser.transport.capabilities import Capabilities
+from errbot_zalouser.transport.interface import quoted_line
 from errbot_zalouser.transport.markers import NotExpressible, to_markers
 from errbot_zalouser.transport.parsing import (
     extract_message_id,
@@ -66,10 +67,6 @@ TIMEOUTS: dict[str, float] = {
 }
 UPLOAD_KINDS = ("video", "file")  # sent with `msg upload` where the binary has it
 MAX_QUOTE_BYTES = 64 * 1024  # one argv word may hold 128 KiB on Linux; a longer listen line is cut down
-#: What openzca reads of a quoted listen line (its other fields are not needed for the quote).
-QUOTE_FIELDS = ("threadId", "msgId", "cliMsgId", "msgType", "senderId", "chatType", "ts", "timestamp", "ttl",
-                "content")
-_QUOTE_CONTENT_CHARS = 2000
 
 _QR_DATA_URL = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
@@ -335,12 +332,7 @@ def quote_argument(line: Mapping[str, Any]) -> str | None:
         return None
     if len(whole) <= MAX_QUOTE_BYTES:
         return whole
-    small = {key: line[key] for key in QUOTE_FIELDS if key in line}
-    if isinstance(small.get("content"), str):
-        small["content"] = small["content"][:_QUOTE_CONTENT_CHARS]
-    else:
-        small.pop("content", None)
-    cut = json.dumps(small, separators=(",", ":"))
+    cut = json.dumps(quoted_line(line), separators=(",", ":"))
     return cut if len(cut) <= MAX_QUOTE_BYTES else None
 
 

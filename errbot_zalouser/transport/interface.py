@@ -19,7 +19,23 @@ from errbot_zalouser.model import FILE_KINDS, SendResult, Target, ZaloGroup, Zal
 from errbot_zalouser.richtext.styled import StyledText
 from errbot_zalouser.transport.capabilities import Capabilities
 
-__all__ = ["FILE_KINDS", "ChatClient", "MessageSender"]
+__all__ = ["FILE_KINDS", "QUOTE_FIELDS", "ChatClient", "MessageSender", "quoted_line"]
+
+#: What a client reads of a quoted listen line (openzca's ``--reply-message`` and the zca-js engine
+#: alike): the thread, the message's ids, type, sender and time, and its text.
+QUOTE_FIELDS = ("threadId", "msgId", "cliMsgId", "msgType", "senderId", "chatType", "ts", "timestamp", "ttl",
+                "content")
+QUOTE_TEXT_CHARS = 2000
+
+
+def quoted_line(line: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a listen line a quote needs, its text cut to ``QUOTE_TEXT_CHARS``."""
+    small = {key: line[key] for key in QUOTE_FIELDS if key in line}
+    if isinstance(small.get("content"), str):
+        small["content"] = small["content"][:QUOTE_TEXT_CHARS]
+    else:
+        small.pop("content", None)
+    return small
 
 
 class MessageSender(Protocol):

@@ -130,6 +130,7 @@ def test_a_mention_of_the_bot_calls_callback_mention(make_harness):
     mentions = h.wait_mentions(2)
     assert [m for m, _ in mentions] == [group_msg, dm_msg]
     assert all(people == [h.bot.bot_identifier] for _, people in mentions)
+    assert (group_msg.body, dm_msg.body) == ("status?", f"hey @{BOT_NAME}")  # a leading @bot is taken off
 
 
 # --- the gate ------------------------------------------------------------------------------------

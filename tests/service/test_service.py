@@ -214,7 +214,11 @@ def test_every_zca_child_gets_the_bots_environment(tmp_path, sim):
     service.preflight()
     service.start(lambda account, event: None)
     try:
-        assert listeners[0].env == dict(TOOL_ENV) and TOOL_ENV["OPENZCA_SEND_RETRY_COUNT"] == "0"
+        media = tmp_path / "data" / "zalouser" / "media" / "default"
+        assert listeners[0].env == {**TOOL_ENV, "OPENZCA_LISTEN_MEDIA_DIR": str(media),
+                                    "OPENZCA_LISTEN_MEDIA_MAX_BYTES": str(20 * 1024 * 1024)}
+        assert TOOL_ENV["OPENZCA_SEND_RETRY_COUNT"] == "0" and media.is_dir()
+        assert media.stat().st_mode & 0o777 == 0o700
     finally:
         service.stop()
     default = ZalouserService(settings, tmp_path / "data2")
