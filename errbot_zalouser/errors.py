@@ -93,6 +93,14 @@ class ZcaRateLimited(ZcaError):
     retryable = True
 
 
+class ZcaListenerStarting(ZcaError):
+    """An upload found the account's listener holding the profile but not yet (or no longer)
+    lending its connection (`listen.sock`): it starts or stops. Nothing was sent; a moment later
+    it works."""
+
+    retryable = True
+
+
 class ZcaBlocked(ZcaError):
     """Zalo refuses delivery to this peer (code 123: blocked, or stranger limit)."""
 
@@ -116,6 +124,7 @@ _STDERR_CLASSES: tuple[tuple[re.Pattern[str], type[ZcaError]], ...] = (
     (re.compile(r"not logged in|has no credentials|not authenticated|zpw_sek|login required", re.I),
      ZcaNotAuthenticated),
     (re.compile(r"reply message|--reply-message|Reply source|quote type is not available", re.I), ZcaQuoteRefused),
+    (re.compile(r"Active listener owner detected", re.I), ZcaListenerStarting),
     (re.compile(r"Vượt quá số request|rate.?limit|Retry limit|\b221\b|-69\b", re.I), ZcaRateLimited),
     (re.compile(r"Không thể nhận tin nhắn|\b123\b.*block|blocked", re.I), ZcaBlocked),
     (re.compile(r"ENOENT|command not found", re.I), ZcaNotFound),

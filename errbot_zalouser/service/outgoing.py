@@ -93,7 +93,7 @@ class OutgoingFiles:
               max_bytes: int) -> StagedFile:
         """Copy the binary stream ``source`` into a private file; MediaError when it cannot be sent."""
         kind, extension = file_kind(name or "", stream_type)
-        limit = f"{max_bytes / 1024 / 1024:g} MB (mediaMaxMb)"
+        limit = f"{_size_text(max_bytes)} (mediaMaxMb)"
         if size_hint is not None and size_hint > max_bytes:
             raise MediaError(f"{name or 'the stream'} is {size_hint} bytes, over the {limit} a file may have")
         folder = self.root / uuid.uuid4().hex
@@ -132,6 +132,11 @@ class OutgoingFiles:
 
     def _owns(self, path: Path) -> bool:
         return path.is_absolute() and os.path.realpath(path.parent.parent) == os.path.realpath(self.root)
+
+
+def _size_text(size: int) -> str:
+    mb = 1024 * 1024
+    return f"{size // mb} MB" if size % mb == 0 else f"{size / mb:.1f} MB" if size >= mb else f"{size} bytes"
 
 
 def _copy(source: Any, path: Path, max_bytes: int, limit: str) -> int:
