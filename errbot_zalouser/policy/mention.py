@@ -21,7 +21,8 @@ from errbot_zalouser.model import InboundEvent
 _START = frozenset('([{<",;:')
 _END = frozenset(',;:!?)]}>"')
 _SEPARATORS = " \t\n\r\u00a0\u2060,:"
-_MAX_STARTS = 100  # "@"s looked at in one message (a hostile text may hold thousands)
+_MAX_STARTS = 100  # mentions looked at in one message (a hostile text may hold thousands)
+_MAX_SIGNS = 1000  # "@" signs looked at in one message
 
 
 def is_mentioned(event: InboundEvent, self_id: str, self_name: str) -> bool:
@@ -48,8 +49,16 @@ def addressed_text(event: InboundEvent, self_id: str, self_name: str) -> str | N
 
 
 def _mention_starts(text: str) -> list[int]:
-    starts = [i for i, ch in enumerate(text) if ch == "@" and (i == 0 or text[i - 1].isspace() or text[i - 1] in _START)]
-    return starts[:_MAX_STARTS]
+    """Where the first ``_MAX_STARTS`` mention-like ``@`` among the first ``_MAX_SIGNS`` are."""
+    starts: list[int] = []
+    at = text.find("@")
+    for _ in range(_MAX_SIGNS):
+        if at < 0 or len(starts) == _MAX_STARTS:
+            break
+        if at == 0 or text[at - 1].isspace() or text[at - 1] in _START:
+            starts.append(at)
+        at = text.find("@", at + 1)
+    return starts
 
 
 def _typed_mention_end(text: str, at: int, self_id: str, self_name: str) -> int | None:

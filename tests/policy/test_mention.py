@@ -100,3 +100,9 @@ def test_only_the_first_hundred_at_signs_are_looked_at():
     crowd = "@x " * 100
     assert not is_mentioned(event(f"{crowd}@Bot Zalo"), "", BOT_NAME)
     assert is_mentioned(event(f"{crowd[3:]}@Bot Zalo"), "", BOT_NAME)
+
+
+def test_only_the_first_thousand_at_signs_are_looked_at():
+    signs = "x@" * 1000
+    assert not is_mentioned(event(f"{signs} @Bot Zalo"), "", BOT_NAME)
+    assert is_mentioned(event(f"{signs[2:]} @Bot Zalo"), "", BOT_NAME)
