@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from errbot_zalouser.model import InboundEvent, InboundReaction
+from errbot_zalouser.model import Inbound, InboundEvent, InboundReaction
 from errbot_zalouser.simulator import cli as sim_cli
 from errbot_zalouser.transport.listener import ListenerSettings, ListenerState, ListenerStats
 from errbot_zalouser.transport.runner import CompletedRun
@@ -46,7 +46,7 @@ class InProcessZca:
 class FakeListener:
     """Built by the service like ``Listener(executable, profile, on_event, on_state=, settings=, env=, name=)``."""
 
-    def __init__(self, executable: str, profile: str, on_event: Callable[[InboundEvent | InboundReaction], None], *,
+    def __init__(self, executable: str, profile: str, on_event: Callable[[Inbound], None], *,
                  on_state: Callable[[ListenerState, str], None] | None = None,
                  settings: ListenerSettings | None = None, env: Mapping[str, str] | None = None,
                  name: str = "default") -> None:

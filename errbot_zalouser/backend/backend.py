@@ -33,7 +33,7 @@ from errbot_zalouser.backend.identifiers import (
 from errbot_zalouser.backend.inbound import mentioned_people, to_message, to_reaction
 from errbot_zalouser.backend.streams import StreamSender, ZaloStream
 from errbot_zalouser.errors import NotFound, PolicyError, ZalouserError, ZcaError
-from errbot_zalouser.model import InboundEvent, InboundReaction, Target, ZaloUser
+from errbot_zalouser.model import Inbound, InboundEvent, InboundReaction, Target, ZaloUser
 from errbot_zalouser.service.service import ListenerChange, ZalouserService
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class ZalouserBackend(ErrBot):
 
     def __init__(self, config: Any, service_factory: ServiceFactory = ZalouserService.from_bot_config) -> None:
         super().__init__(config)
-        self._inbox: queue.Queue[tuple[str, InboundEvent | InboundReaction | ListenerChange]] = queue.Queue()
+        self._inbox: queue.Queue[tuple[str, Inbound | ListenerChange]] = queue.Queue()
         self._stopping = threading.Event()
         self._connected = False
         self._shut_down = False
@@ -214,14 +214,14 @@ class ZalouserBackend(ErrBot):
         finally:
             self._disconnect()
 
-    def _on_event(self, account: str, event: InboundEvent | InboundReaction) -> None:
+    def _on_event(self, account: str, event: Inbound) -> None:
         self._inbox.put((account, event))
 
     def _on_state(self, account: str, change: ListenerChange) -> None:
         self._inbox.put((account, change))
 
     def _dispatch_loop(self) -> bool:
-        buffered: list[tuple[str, InboundEvent | InboundReaction]] = []
+        buffered: list[tuple[str, Inbound]] = []
         while not self._stopping.is_set():
             try:
                 account, payload = self._inbox.get(timeout=_POLL_SECONDS)
@@ -238,7 +238,7 @@ class ZalouserBackend(ErrBot):
         return True
 
     def _state_changed(self, account: str, change: ListenerChange,
-                       buffered: list[tuple[str, InboundEvent | InboundReaction]]) -> None:
+                       buffered: list[tuple[str, Inbound]]) -> None:
         log.info("zalouser %s listener: %s %s", account, change.state, change.detail)
         if change.connected and not self._connected:
             self.reset_reconnection_count()
@@ -261,7 +261,7 @@ class ZalouserBackend(ErrBot):
         log.warning("%s", text)
         self._notify_admins(text)
 
-    def _dispatch(self, account: str, event: InboundEvent | InboundReaction) -> None:
+    def _dispatch(self, account: str, event: Inbound) -> None:
         try:
             admission = (self.zalouser.admit(account, event) if isinstance(event, InboundEvent)
                          else self.zalouser.admit_reaction(account, event))
@@ -281,7 +281,7 @@ class ZalouserBackend(ErrBot):
         if people:
             self.callback_mention(msg, people)
 
-    def _log_drop(self, account: str, event: InboundEvent | InboundReaction, reason: str) -> None:
+    def _log_drop(self, account: str, event: Inbound, reason: str) -> None:
         where = f"group {event.thread_id}" if event.is_group else "DM"
         log.debug("zalouser %s: dropped message %s from %s in %s: %s",
                   account, event.msg_id, event.sender_id, where, reason)

@@ -27,7 +27,8 @@ from errbot_zalouser.model.wire import BadEvent, first_text, frozen_mapping, map
 from errbot_zalouser.model.wire import text as _text
 
 __all__ = [
-    "ATTACHMENT_KINDS", "FILE_KINDS", "MEDIA_KINDS", "ApprovedEntry", "Attachment", "BadEvent", "GroupAllowEntry", "InboundEvent",
+    "ATTACHMENT_KINDS", "FILE_KINDS", "MEDIA_KINDS", "ApprovedEntry", "Attachment", "BadEvent", "GroupAllowEntry", "Inbound",
+    "InboundEvent",
     "InboundReaction", "Mention", "PairingRequest", "Quote", "SendResult", "Target", "ZaloGroup", "ZaloUser",
     "frozen_mapping",
 ]
@@ -194,6 +195,11 @@ class InboundEvent:
             mentions=mentions,
             raw=frozen_mapping(obj),
         )
+
+
+Inbound = InboundEvent | InboundReaction
+"""What a listener delivers: a message, or a reaction (the zca-js engine reports them; openzca's
+`listen` prints none)."""
 
 
 def _is_group(obj: Mapping[str, Any], meta: Mapping[str, Any]) -> bool:

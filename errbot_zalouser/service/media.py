@@ -117,6 +117,27 @@ class MediaFolder:
         return removed
 
 
+class MediaFolders:
+    """Every account's folder (``<root>/<account>``) and the janitor that sweeps them."""
+
+    def __init__(self, root: Path, accounts: Iterable[str], retention_hours: float, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.folders = {account: MediaFolder(root / account, account) for account in accounts}
+        self._janitor = MediaJanitor(self.folders.values(), retention_hours, clock=clock)
+
+    def __getitem__(self, account: str) -> MediaFolder:
+        return self.folders[account]
+
+    def start(self, accounts: Iterable[str]) -> None:
+        """Create the folders of ``accounts`` (the enabled ones), then start sweeping."""
+        for account in accounts:
+            self.folders[account].prepare()
+        self._janitor.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._janitor.stop(timeout)
+
+
 class MediaJanitor:
     """Sweeps the folders at ``start`` and then periodically, until ``stop``."""
 

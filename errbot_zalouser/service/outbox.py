@@ -12,7 +12,8 @@ queued replies survive a restart), then sent in order per conversation by a boun
 under each account's rate limit, with retries chosen by error type. Sends and failures are
 stamped on the account's activity for ``!zalouser status``.
 
-A reply may quote the message it answers (its listen line rides on the first text item). Files
+A reply may quote the message it answers (``reply_to``: a message the bot was shown, remembered
+in ``seen``; its listen line rides on the first text item). Files
 from a stream are staged (``service.outgoing``) and sent as one item each, by the command that
 works while the listener runs; the caller learns the outcome through ``on_done``, and the staged
 file is deleted once its item is done. Reactions are items too: rate-limited, retried and
@@ -30,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from errbot_zalouser.errors import NotFound, NotSupported
-from errbot_zalouser.model import SendResult, Target
+from errbot_zalouser.model import InboundEvent, SendResult, Target
+from errbot_zalouser.model.reaction import reaction_code
 from errbot_zalouser.outbound.chunking import Fits, transmissible
 from errbot_zalouser.outbound.compose import CAPTIONED, client_sender, reply_items
 from errbot_zalouser.outbound.dispatcher import DispatcherStats, OutboundDispatcher
@@ -43,6 +45,7 @@ from errbot_zalouser.richtext.plain import plain_form
 from errbot_zalouser.richtext.styled import StyledText
 from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.service.outgoing import OutgoingFiles, StagedFile
+from errbot_zalouser.service.seen import PER_THREAD, THREADS, SeenMessages
 from errbot_zalouser.settings import Formatting, OutboundSettings
 from errbot_zalouser.transport import mentions as group_mentions
 from errbot_zalouser.transport.client import quote_argument
@@ -68,6 +71,7 @@ class Outbox:
         data_dir.mkdir(parents=True, exist_ok=True)
         self._journal = Journal(data_dir / JOURNAL_NAME)
         self.files = OutgoingFiles(data_dir / OUTGOING_FOLDER)
+        self.seen = SeenMessages()
         self._waiters: dict[str, Done] = {}
         self._waiters_lock = threading.Lock()
         self._dispatcher = OutboundDispatcher(
@@ -86,16 +90,31 @@ class Outbox:
     # --- sending ------------------------------------------------------------------------------
 
     def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = (),
-                  quote: Mapping[str, Any] | None = None) -> int:
+                  reply_to: str | None = None) -> int:
         """Queue literal text (shown exactly as given), split into chunks; returns the number queued.
-        ``mentions``: user ids to mention (``@name`` in front) in a group. ``quote``: the listen
-        line of the message of ``target`` this answers."""
-        return self._submit(account, target, StyledText(_clean(text)), mentions=mentions, quote=quote)
+        ``mentions``: user ids to mention (``@name`` in front) in a group. ``reply_to``: the id of
+        the message of ``target`` this answers, quoted when the bot remembers it."""
+        return self._submit(account, target, StyledText(_clean(text)), mentions=mentions,
+                            quote=self._quote(account, target, reply_to))
 
     def send_markdown(self, account: str | None, target: Target, markdown: str, *,
-                      mentions: Sequence[str] = (), quote: Mapping[str, Any] | None = None) -> int:
+                      mentions: Sequence[str] = (), reply_to: str | None = None) -> int:
         """Queue an Errbot Markdown reply, split into chunks; returns the number of chunks queued."""
-        return self._submit(account, target, from_markdown(_clean(markdown)), mentions=mentions, quote=quote)
+        return self._submit(account, target, from_markdown(_clean(markdown)), mentions=mentions,
+                            quote=self._quote(account, target, reply_to))
+
+    def remember(self, account: str, event: InboundEvent) -> None:
+        """Keep ``event`` as one a reply may quote and a reaction may answer."""
+        self.seen.remember(account, event)
+
+    def _quote(self, account: str | None, target: Target, reply_to: str | None) -> Mapping[str, Any] | None:
+        if not reply_to:
+            return None
+        seen = self.seen.find(self._accounts.get(account).account_id, target, reply_to)
+        if seen is None:
+            log.debug("reply to %s in %s: the message is not remembered; sent without a quote", reply_to, target.key)
+            return None
+        return seen.line
 
     def send_card(self, account: str | None, target: Target, **card: Any) -> int:
         """Queue an Errbot card (the keyword arguments of ``richtext.card.card_markdown``): its text as
@@ -103,6 +122,15 @@ class Outbox:
         picture = card_picture(image=card.get("image"), thumbnail=card.get("thumbnail"))
         return self._submit(account, target, from_markdown(_clean(card_markdown(**card))),
                             (picture,) if picture else ())
+
+    def send_stream(self, account: str | None, target: Target, source: Any, *, name: str | None,
+                    stream_type: str | None, size: int | None, on_done: Done | None) -> None:
+        """Stage a stream (at most the account's ``mediaMaxMb``) and queue it (MediaError first
+        when it cannot be sent)."""
+        rt = self._accounts.get(account)
+        staged = self.stage(source, name=name, stream_type=stream_type, size_hint=size,
+                            max_bytes=rt.config.media_max_bytes)
+        self.send_file(rt.account_id, target, staged, on_done)
 
     def stage(self, source: Any, *, name: str | None, stream_type: str | None, size_hint: int | None,
               max_bytes: int) -> StagedFile:
@@ -119,15 +147,24 @@ class Outbox:
                 self._waiters[item.id] = on_done
         self._dispatcher.submit(item)
 
-    def react(self, account: str | None, target: Target, msg_id: str, cli_msg_id: str, code: str) -> None:
-        """Queue a reaction (a Zalo code) to the message ``msg_id``/``cli_msg_id`` of ``target``;
-        NotSupported when the account's `zca` has no `msg react`."""
+    def react(self, account: str | None, target: Target, message_id: str, reaction: str) -> None:
+        """Queue a reaction (an emoji, a Zalo reaction name or code) to a message of ``target`` the
+        bot was shown (by its msgId or cliMsgId). ValueError for an unknown reaction, NotFound for
+        a message the bot does not remember, NotSupported when the account's `zca` has no `msg react`."""
+        code = reaction_code(reaction)
+        if code is None:
+            raise ValueError(f"unsupported reaction {reaction[:40]!r}: use an emoji (❤️ 👍 😆 😮 😭 😡), a Zalo "
+                             "reaction name (HEART, LIKE, HAHA, WOW, CRY, ANGRY, OK, THANKS...) or NONE to take one back")
         rt = self._accounts.get(account)
+        seen = self.seen.find(rt.account_id, target, message_id)
+        if seen is None:
+            raise NotFound(f"cannot react to message {message_id[:40]!r} in {target.key}: the bot has not seen it "
+                           f"(it remembers the last {PER_THREAD} messages of its {THREADS} latest chats)")
         if not rt.client.capabilities.react:
             raise NotSupported(f"account {rt.account_id}: this zca binary has no `msg react` (openzca has it): "
                                "reactions cannot be sent")
         self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="reaction", text=code,
-                                             msg_id=msg_id, cli_msg_id=cli_msg_id))
+                                             msg_id=seen.msg_id, cli_msg_id=seen.cli_msg_id))
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         """Queue a URL as media chosen by its ending (image, video, voice or file), with ``caption``

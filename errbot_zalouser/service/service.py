@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from errbot_zalouser.locks import claim_instance
 from errbot_zalouser.model import (
     ApprovedEntry,
     GroupAllowEntry,
+    Inbound,
     InboundEvent,
     InboundReaction,
     PairingRequest,
@@ -40,15 +41,13 @@ from errbot_zalouser.model import (
     ZaloGroup,
     ZaloUser,
 )
-from errbot_zalouser.model.reaction import reaction_code
 from errbot_zalouser.policy.access import Decision
 from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
-from errbot_zalouser.service.media import MediaFolder, MediaJanitor
+from errbot_zalouser.service.media import MediaFolders
 from errbot_zalouser.service.outbox import Done, Outbox
-from errbot_zalouser.service.seen import PER_THREAD, THREADS, SeenMessages
 from errbot_zalouser.service.status import account_status
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
@@ -77,7 +76,7 @@ class ListenerChange:
         return self.state == ListenerState.CONNECTED.value
 
 
-EventSink = Callable[[str, InboundEvent | InboundReaction], None]
+EventSink = Callable[[str, Inbound], None]
 StateSink = Callable[[str, ListenerChange], None]
 ListenerFactory = Callable[..., ListenerHandle]  # called like transport.listener.Listener
 
@@ -122,10 +121,8 @@ class ZalouserService:
             notify_admins=notify_admins or _log_notice, command_prefix=command_prefix,
             admin_ids=admin_ids, clock=clock,
         )
-        self.seen = SeenMessages()
-        media_root = Path(settings.media.folder) if settings.media.folder else Path(data_dir) / "zalouser" / "media"
-        self.media = {rt.account_id: MediaFolder(media_root / rt.account_id, rt.account_id) for rt in self.accounts}
-        self._janitor = MediaJanitor(self.media.values(), settings.media.retention_hours, clock=clock)
+        self.media = MediaFolders(Path(settings.media.folder or Path(data_dir) / "zalouser" / "media"),
+                                  self.accounts.ids(), settings.media.retention_hours, clock=clock)
         self._listener_factory = listener_factory
         self._started = False
 
@@ -208,9 +205,7 @@ class ZalouserService:
             self.access.invalidate(rt.account_id)
             self.access.lists(rt.account_id)  # built now: a store that cannot be read stops the start
         self.outbox.start()
-        for rt in self.accounts.enabled:
-            self.media[rt.account_id].prepare()
-        self._janitor.start()
+        self.media.start(rt.account_id for rt in self.accounts.enabled)
         for rt in self.accounts.enabled:
             rt.listener = self._make_listener(rt, on_event, on_state)
             rt.listener.start()
@@ -220,7 +215,7 @@ class ZalouserService:
         account = rt.account_id
         media = self.media[account]
 
-        def event_arrived(event: InboundEvent | InboundReaction) -> None:
+        def event_arrived(event: Inbound) -> None:
             on_event(account, media.vet(event) if isinstance(event, InboundEvent) else event)
 
         def state_changed(state: ListenerState, detail: str) -> None:
@@ -250,7 +245,7 @@ class ZalouserService:
         for rt in self.accounts:
             if rt.listener is not None:
                 rt.listener.stop(timeout=timeout)
-        self._janitor.stop(timeout)
+        self.media.stop(timeout)
         if self._started:
             self.outbox.stop(timeout)
         self._started = False
@@ -265,7 +260,7 @@ class ZalouserService:
         message that does is remembered, so that plugins may react to it and quote it."""
         admission = self.access.admit(account, event)
         if admission.dispatch:
-            self.seen.remember(account, event)
+            self.outbox.remember(account, event)
         return admission
 
     def admit_reaction(self, account: str, reaction: InboundReaction) -> Admission:
@@ -309,23 +304,12 @@ class ZalouserService:
         """Queue literal text (shown exactly as given), split into chunks; returns the number of
         chunks queued. In a group, ``mentions`` (user ids) are mentioned in front of the text.
         ``reply_to``: the message id of ``target`` it answers, quoted where the zca binary can."""
-        return self.outbox.send_text(account, target, text, mentions=mentions,
-                                     quote=self._quote(account, target, reply_to))
+        return self.outbox.send_text(account, target, text, mentions=mentions, reply_to=reply_to)
 
     def send_markdown(self, account: str | None, target: Target, markdown: str, *,
                       mentions: Sequence[str] = (), reply_to: str | None = None) -> int:
         """Queue an Errbot Markdown reply (as Zalo styles where the account's zca has them)."""
-        return self.outbox.send_markdown(account, target, markdown, mentions=mentions,
-                                         quote=self._quote(account, target, reply_to))
-
-    def _quote(self, account: str | None, target: Target, reply_to: str | None) -> Mapping[str, Any] | None:
-        if not reply_to:
-            return None
-        seen = self.seen.find(self.accounts.get(account).account_id, target, reply_to)
-        if seen is None:
-            log.debug("reply to %s in %s: the message is not remembered; sent without a quote", reply_to, target.key)
-            return None
-        return seen.line
+        return self.outbox.send_markdown(account, target, markdown, mentions=mentions, reply_to=reply_to)
 
     def send_card(self, account: str | None, target: Target, **card: Any) -> int:
         """Queue an Errbot card (the keyword arguments of ``richtext.card.card_markdown``): its text,
@@ -338,23 +322,12 @@ class ZalouserService:
         it as a photo, video, voice message or file (see ``service.outgoing.file_kind``);
         ``on_done(None or error)`` is called once it is sent or has failed for good. Raises
         MediaError, before anything is queued, when the stream cannot be sent."""
-        rt = self.accounts.get(account)
-        staged = self.outbox.stage(source, name=name, stream_type=stream_type, size_hint=size,
-                                   max_bytes=rt.config.media_max_bytes)
-        self.outbox.send_file(rt.account_id, target, staged, on_done)
+        self.outbox.send_stream(account, target, source, name=name, stream_type=stream_type, size=size,
+                                on_done=on_done)
 
     def react(self, account: str | None, target: Target, message_id: str, reaction: str) -> None:
-        """Queue a reaction to a message of ``target`` the bot was shown (by its msgId or cliMsgId)."""
-        code = reaction_code(reaction)
-        if code is None:
-            raise ValueError(f"unsupported reaction {reaction[:40]!r}: use an emoji (❤️ 👍 😆 😮 😭 😡), a Zalo "
-                             "reaction name (HEART, LIKE, HAHA, WOW, CRY, ANGRY, OK, THANKS...) or NONE to take one back")
-        rt = self.accounts.get(account)
-        seen = self.seen.find(rt.account_id, target, message_id)
-        if seen is None:
-            raise NotFound(f"cannot react to message {message_id[:40]!r} in {target.key}: the bot has not seen it "
-                           f"(it remembers the last {PER_THREAD} messages of its {THREADS} latest chats)")
-        self.outbox.react(rt.account_id, target, seen.msg_id, seen.cli_msg_id, code)
+        """Queue a reaction to a message of ``target`` the bot was shown (see Outbox.react)."""
+        self.outbox.react(account, target, message_id, reaction)
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         """Queue an http(s) URL as media chosen by its ending (image, video, voice, file), with a

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from errbot_zalouser.model import InboundEvent, InboundReaction
+from errbot_zalouser.model import Inbound
 
 
 class ListenerState(enum.Enum):
@@ -61,8 +61,5 @@ class ListenerStats:
     pid: int | None = None
 
 
-Inbound = InboundEvent | InboundReaction
-"""What a listener delivers: a message, or a reaction (the zca-js engine reports them; openzca's
-`listen` prints none)."""
 EventCallback = Callable[[Inbound], None]
 StateCallback = Callable[[ListenerState, str], None]

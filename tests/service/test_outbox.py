@@ -11,7 +11,7 @@ import pytest
 
 from errbot_zalouser.config import parse_channel_block
 from errbot_zalouser.errors import NotFound, NotSupported, ZcaBlocked
-from errbot_zalouser.model import Target
+from errbot_zalouser.model import InboundEvent, Target
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.service.directory import DirectoryCache
@@ -204,7 +204,8 @@ LINE = {"threadId": WORK_CHAT.thread_id, "msgId": "7645530765413", "cliMsgId": "
 def test_a_quoted_reply_quotes_on_its_first_chunk_only(make_outbox, sim, surface):
     sim.set_surface(surface)
     outbox, _ = make_outbox(chunk_limit=20, probe=True)
-    chunks = outbox.send_text(None, WORK_CHAT, "alpha beta gamma delta epsilon", quote=LINE)
+    outbox.remember("default", InboundEvent.from_json(LINE))
+    chunks = outbox.send_text(None, WORK_CHAT, "alpha beta gamma delta epsilon", reply_to=LINE["msgId"])
     assert chunks == 2 and outbox.drain(10)
     quotes = [row.get("quote") for row in sim.sent()]
     if surface == "legacy":  # no --reply-message: a plain reply
@@ -264,11 +265,16 @@ def test_staged_files_of_a_crash_are_kept_for_the_journal_and_orphans_deleted(ma
 def test_a_reaction_is_queued_like_a_reply(make_outbox, sim, surface):
     sim.set_surface(surface)
     outbox, _ = make_outbox(probe=True)
+    with pytest.raises(NotFound, match="has not seen it"):
+        outbox.react(None, WORK_CHAT, LINE["msgId"], "❤️")
+    outbox.remember("default", InboundEvent.from_json(LINE))
     if surface == "legacy":
         with pytest.raises(NotSupported, match="no `msg react`"):
-            outbox.react(None, WORK_CHAT, "7645530765413", "1774152529301", "/-heart")
+            outbox.react(None, WORK_CHAT, LINE["msgId"], "❤️")
         return
-    outbox.react(None, WORK_CHAT, "7645530765413", "1774152529301", "/-heart")
+    with pytest.raises(ValueError, match="unsupported reaction"):
+        outbox.react(None, WORK_CHAT, LINE["msgId"], "sparkles")
+    outbox.react(None, WORK_CHAT, LINE["cliMsgId"], "❤️")
     assert outbox.drain(10)
     (row,) = sim.sent()
     assert (row["command"], row["reaction"], row["target"]) == (

@@ -20,13 +20,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from errbot_zalouser.model import BadEvent, InboundEvent, InboundReaction
+from errbot_zalouser.model import BadEvent, Inbound, InboundEvent, InboundReaction
 from errbot_zalouser.transport.dedupe import RecentMessages
 from errbot_zalouser.transport.engine.child import printable
 from errbot_zalouser.transport.engine.engine import Engine
 from errbot_zalouser.transport.listen_settings import (
     EventCallback,
-    Inbound,
     ListenerSettings,
     ListenerState,
     ListenerStats,
