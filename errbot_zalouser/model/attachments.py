@@ -26,10 +26,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from errbot_zalouser.model.wire import EMPTY, first_text, listing, mapping, text, whole_number
+from errbot_zalouser.model.wire import EMPTY, first_text, frozen_mapping, listing, mapping, text, whole_number
 
 IMAGE, VIDEO, VOICE, FILE = "image", "video", "voice", "file"
 STICKER, LINK, CONTACT, UNKNOWN = "sticker", "link", "contact", "unknown"
@@ -80,6 +81,8 @@ class Attachment:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown attachment kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+        if not isinstance(self.raw, MappingProxyType):
+            object.__setattr__(self, "raw", frozen_mapping(self.raw))
 
     def with_file(self, path: str, size: int | None) -> Attachment:
         """This attachment with its local file (``""`` and None: no usable local file)."""

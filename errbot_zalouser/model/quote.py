@@ -15,7 +15,7 @@ from typing import Any
 
 from errbot_zalouser import ids
 from errbot_zalouser.model.attachments import FILE, IMAGE, UNKNOWN, VIDEO, VOICE, Attachment, url_name
-from errbot_zalouser.model.wire import EMPTY, first_text, listing, mapping, text, whole_number
+from errbot_zalouser.model.wire import EMPTY, first_text, frozen_mapping, listing, mapping, text, whole_number
 
 _KIND_BY_MIME = (("image/", IMAGE), ("video/", VIDEO), ("audio/", VOICE), ("application/", FILE), ("text/", FILE))
 
@@ -57,7 +57,7 @@ def read_quote(obj: Mapping[str, Any], meta: Mapping[str, Any]) -> Quote | None:
         sender_name=first_text(raw.get("senderName"), raw.get("fromD"), raw.get("dName")),
         text=message if isinstance(message, str) else "",
         attachments=_quoted_media(obj, meta),
-        raw=raw,
+        raw=frozen_mapping(raw),
     )
 
 

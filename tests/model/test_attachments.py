@@ -215,3 +215,11 @@ def test_any_fields_give_a_message_or_bad_event_never_a_crash(fields):
         return
     assert isinstance(event.content, str) and all(isinstance(a, Attachment) for a in event.attachments)
     assert event.content.strip() or event.attachments or event.quote is not None
+
+
+def test_attachments_are_immutable_raw_included():
+    attachment = InboundEvent.from_json(photo_line()).attachments[0]
+    with pytest.raises(TypeError):
+        attachment.raw["mediaPath"] = "/etc/passwd"  # type: ignore[index]  # read-only: the assignment must fail
+    with pytest.raises(AttributeError):
+        attachment.path = "/etc/passwd"  # type: ignore[misc]  # frozen: the assignment must fail
