@@ -1,0 +1,98 @@
+"""The values a ``Listener`` is configured with and reports: settings, states, stats, callbacks."""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from errbot_zalouser.model import InboundEvent
+
+
+class ListenerState(enum.Enum):
+    """Where the supervised listener child is in its life cycle."""
+
+    STOPPED = "stopped"
+    STARTING = "starting"  # child spawned (or reconnecting), not yet known to be connected
+    CONNECTED = "connected"
+    BACKOFF = "backoff"  # the child ended; waiting before the next start
+    STOPPING = "stopping"
+
+
+@dataclass(frozen=True)
+class ListenerSettings:
+    """Tunables for one Listener. Times are in seconds; None disables a watchdog."""
+
+    max_line_bytes: int = 1_048_576
+    dedupe_ttl: float = 1200.0
+    dedupe_size: int = 5000
+    backoff_initial: float = 1.0
+    backoff_max: float = 60.0
+    backoff_stable_seconds: float = 60.0
+    stall_seconds: float | None = 3600.0
+    closed_grace_seconds: float = 30.0
+    recycle_seconds: float | None = None
+    assume_connected_seconds: float = 3.0
+    kill_grace: float = 3.0
+
+
+@dataclass(frozen=True)
+class ListenerStats:
+    """A snapshot of one Listener's counters.
+
+    ``lines`` counts every complete line read; ``skipped_lines`` those that were
+    neither an event nor a recognised status line (garbage, JSON that is not a
+    usable event); ``oversize_lines`` lines discarded for exceeding
+    ``max_line_bytes``. ``last_event_at`` and ``connected_at`` are epoch seconds.
+    ``last_exit_code`` is negative for a child killed by a signal.
+    """
+
+    state: ListenerState = ListenerState.STOPPED
+    restarts: int = 0
+    last_error: str = ""
+    last_exit_code: int | None = None
+    lines: int = 0
+    events: int = 0
+    skipped_lines: int = 0
+    oversize_lines: int = 0
+    duplicates: int = 0
+    last_event_at: float | None = None
+    connected_at: float | None = None
+    pid: int | None = None
+
+
+EventCallback = Callable[[InboundEvent], None]
+StateCallback = Callable[[ListenerState, str], None]
+
+
+class StatsBook:
+    """The current ``ListenerStats`` behind a lock: changed by field, read as a snapshot."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stats = ListenerStats()
+
+    @property
+    def snapshot(self) -> ListenerStats:
+        with self._lock:
+            return self._stats
+
+    def update(self, **changes: Any) -> None:
+        """Set fields."""
+        with self._lock:
+            self._stats = replace(self._stats, **changes)
+
+    def bump(self, **deltas: int) -> None:
+        """Add to counters."""
+        with self._lock:
+            self._stats = replace(self._stats, **{k: getattr(self._stats, k) + d for k, d in deltas.items()})
+
+    def swap_state(self, state: ListenerState) -> bool:
+        """Set the state; False when it already was ``state``."""
+        with self._lock:
+            if self._stats.state is state:
+                return False
+            self._stats = replace(self._stats, state=state)
+            return True
