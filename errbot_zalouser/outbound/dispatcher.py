@@ -1,35 +1,33 @@
 """Ordered, parallel, rate-limited, retrying delivery of outbound items.
 
-Each conversation (account + target) is a FIFO: its items go out one at a time, in submission
-order. Conversations are served round-robin by a fixed pool of worker threads, so a slow `zca`
-call in one chat never delays another beyond the pool size. Before every attempt the account's
-token bucket is taken. A failure whose exception is a ``ZalouserError`` with ``retryable = True``
-is retried with capped exponential backoff (``errbot_zalouser.backoff``) while the conversation waits; any other
-failure, or the last attempt, is logged at ERROR (with the tool's stderr), counted, reported to
-``on_failed`` and marked done, and the conversation moves on.
+Each conversation (account + target) is a FIFO (``queues``): its items go out one at a time, in
+submission order. Conversations are served round-robin by a fixed pool of worker threads, so a
+slow `zca` call in one chat never delays another beyond the pool size. Before every attempt the
+account's token bucket is taken. A failure is retried as ``retry.RetryPolicy`` decides by its
+type (a ``ZalouserError`` with ``retryable = True``), with capped exponential backoff while the
+conversation waits; any other failure, or the last attempt, is logged at ERROR (with the tool's
+stderr), counted, reported to ``on_failed`` and marked done, and the conversation moves on.
 
-With a ``Journal``, ``submit`` records items durably before queueing them and ``start`` re-queues
-what a previous run left unsent; ``stop`` leaves unsent items in the journal.
+With a ``Journal`` (``journaling``), ``submit`` records items durably before queueing them and
+``start`` re-queues what a previous run left unsent; ``stop`` leaves unsent items in the journal.
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
-import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
-from errbot_zalouser.backoff import backoff_delay
-from errbot_zalouser.errors import StoreError, ZalouserError
+from errbot_zalouser.errors import ZalouserError
 from errbot_zalouser.model import SendResult
 from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
+from errbot_zalouser.outbound.journaling import JournalLink
+from errbot_zalouser.outbound.queues import Conversations, DispatcherStats, Entry
 from errbot_zalouser.outbound.ratelimit import TokenBucket
+from errbot_zalouser.outbound.retry import RetryPolicy
 
 __all__ = ["DispatcherStats", "OutboundDispatcher", "OutboundItem"]
 
@@ -38,25 +36,6 @@ log = logging.getLogger(__name__)
 SendFunction = Callable[[OutboundItem], SendResult]
 RateLimits = Mapping[str, TokenBucket] | Callable[[str], TokenBucket | None]
 _STDERR_LOG_LIMIT = 4000
-
-
-@dataclass(frozen=True)
-class DispatcherStats:
-    """A snapshot. ``queued``: items waiting (not in flight); ``last_sent_at``: epoch seconds."""
-
-    queued: int = 0
-    in_flight: int = 0
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    last_sent_at: float | None = None
-    last_error: str = ""
-
-
-@dataclass(frozen=True)
-class _Entry:
-    seq: int
-    item: OutboundItem
 
 
 class OutboundDispatcher:
@@ -85,36 +64,27 @@ class OutboundDispatcher:
         wall_clock: Callable[[], float] = time.time,
         name: str = "zalouser-outbound",
     ) -> None:
-        _check_settings(workers, max_attempts, retry_base, retry_max)
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1 (got {workers})")
+        self._retry = RetryPolicy(max_attempts, retry_base, retry_max)
         self._send = send
         self._workers = workers
         self._rate_limits = rate_limits
-        self._max_attempts = max_attempts
-        self._retry_base = retry_base
-        self._retry_max = retry_max
         self._journal = journal
+        self._journaling = JournalLink(journal)
         self._on_sent = on_sent
         self._on_failed = on_failed
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
         self._name = name
-        self._random = random.Random()
         self._lifecycle_lock = threading.Lock()  # start and stop do not overlap
         self._submit_lock = threading.Lock()  # keeps journal order == queue order
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)  # a conversation became ready, or stop
         self._idle = threading.Condition(self._lock)  # an item finished, or stop
         self._stop_event = threading.Event()
-        self._queues: dict[str, deque[_Entry]] = {}
-        self._ready: deque[str] = deque()
-        self._scheduled: set[str] = set()
-        self._busy: set[str] = set()
-        self._next_seq = 0
-        self._unfinished: list[int] = []
-        self._finished: set[int] = set()
-        self._stats: dict[str, DispatcherStats] = {}
-        self._total = DispatcherStats()
+        self._queues = Conversations()
         self._threads: list[threading.Thread] = []
         self._running = False
         self._stopping = False
@@ -161,7 +131,7 @@ class OutboundDispatcher:
             alive = sum(thread.is_alive() for thread in self._threads)
         unsent = self.stats.queued
         if unsent:
-            where = "kept in the journal" if self._journal else "no journal: lost if the process exits"
+            where = "kept in the journal" if self._journaling else "no journal: lost if the process exits"
             log.warning("outbound dispatcher stopped with %d unsent item(s) (%s)", unsent, where)
         if alive:
             log.warning("outbound dispatcher: %d worker(s) still busy after %.1f s", alive, timeout)
@@ -174,8 +144,8 @@ class OutboundDispatcher:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
-            target = self._next_seq - 1
-            while not self._finished_through(target):
+            target = self._queues.last_seq
+            while not self._queues.finished_through(target):
                 if self._stopping:
                     return False
                 remaining = None if deadline is None else deadline - time.monotonic()
@@ -204,9 +174,9 @@ class OutboundDispatcher:
             return
         with self._submit_lock:
             with self._lock:
-                if self._stopping and self._journal is None:
+                if self._stopping and not self._journaling:
                     log.warning("outbound: %d item(s) queued while stopped and without a journal", len(items))
-            self._journal_add(items)
+            self._journaling.add(items)
             with self._lock:
                 for item in items:
                     self._enqueue(item)
@@ -217,72 +187,27 @@ class OutboundDispatcher:
     def stats(self) -> DispatcherStats:
         """Totals over all accounts (a frozen snapshot)."""
         with self._lock:
-            return self._total
+            return self._queues.total
 
     def account_stats(self, account: str) -> DispatcherStats:
         """The same numbers for one account."""
         with self._lock:
-            return self._stats.get(account, DispatcherStats())
+            return self._queues.stats(account)
 
-    # --- queue internals (caller holds self._lock) -------------------------------------------------
+    # --- queue (caller holds self._lock) ------------------------------------------------------------
 
     def _enqueue(self, item: OutboundItem, *, front: bool = False) -> None:
-        entry = _Entry(self._next_seq, item)
-        self._next_seq += 1
-        heapq.heappush(self._unfinished, entry.seq)
-        queue = self._queues.setdefault(item.conversation_key, deque())
-        if front:
-            queue.appendleft(entry)
-        else:
-            queue.append(entry)
-        self._bump(item.account, queued=1)
-        self._schedule(item.conversation_key)
-
-    def _schedule(self, key: str) -> None:
-        """Make ``key`` pickable unless it is in flight or already waiting for a worker."""
-        if key in self._busy or key in self._scheduled or not self._queues.get(key):
-            return
-        self._scheduled.add(key)
-        self._ready.append(key)
-        self._work.notify()
-
-    def _finished_through(self, seq: int) -> bool:
-        while self._unfinished and self._unfinished[0] in self._finished:
-            self._finished.discard(heapq.heappop(self._unfinished))
-        return not self._unfinished or self._unfinished[0] > seq
-
-    def _bump(self, account: str, **deltas: int) -> None:
-        """Add ``deltas`` to the account's counters and to the totals."""
-        current = self._stats.get(account, DispatcherStats())
-        self._stats[account] = replace(current, **{k: getattr(current, k) + d for k, d in deltas.items()})
-        self._total = replace(self._total, **{k: getattr(self._total, k) + d for k, d in deltas.items()})
-
-    def _note(self, account: str, **fields: Any) -> None:
-        """Set ``last_*`` fields for the account and the totals."""
-        self._stats[account] = replace(self._stats.get(account, DispatcherStats()), **fields)
-        self._total = replace(self._total, **fields)
+        if self._queues.enqueue(item, front=front):
+            self._work.notify()
 
     def _replay(self) -> None:
         """Put the journal's pending items in front of anything submitted before start."""
-        if self._journal is None:
-            return
         with self._lock:
-            known = {entry.item.id for queue in self._queues.values() for entry in queue}
-        replayed = [item for item in self._journal.pending() if item.id not in known]
-        if not replayed:
-            return
-        log.info("outbound: re-queueing %d unsent item(s) from %s", len(replayed), self._journal.path)
+            known = self._queues.queued_ids()
+        replayed = self._journaling.replayable(known)
         with self._lock:
             for item in reversed(replayed):
                 self._enqueue(item, front=True)
-
-    def _journal_add(self, items: list[OutboundItem]) -> None:
-        if self._journal is None:
-            return
-        try:
-            self._journal.add_many(items)
-        except StoreError:
-            log.exception("outbound: could not journal %d item(s); sending them anyway", len(items))
 
     # --- workers ---------------------------------------------------------------------------------
 
@@ -300,33 +225,18 @@ class OutboundDispatcher:
             finally:
                 self._release(entry, finished)
 
-    def _take(self) -> _Entry | None:
+    def _take(self) -> Entry | None:
         with self._lock:
-            while not self._stopping and not self._ready:
+            while not self._stopping and not self._queues.has_ready:
                 self._work.wait()
             if self._stopping:
                 return None
-            key = self._ready.popleft()
-            self._scheduled.discard(key)
-            entry = self._queues[key].popleft()
-            self._busy.add(key)
-            self._bump(entry.item.account, queued=-1, in_flight=1)
-            return entry
+            return self._queues.take()
 
-    def _release(self, entry: _Entry, finished: bool) -> None:
-        key = entry.item.conversation_key
+    def _release(self, entry: Entry, finished: bool) -> None:
         with self._lock:
-            self._busy.discard(key)
-            self._bump(entry.item.account, in_flight=-1)
-            if finished:
-                self._finished.add(entry.seq)
-            else:  # interrupted by stop: back to the head of its queue (and still journaled)
-                self._queues.setdefault(key, deque()).appendleft(entry)
-                self._bump(entry.item.account, queued=1)
-            if self._queues.get(key):
-                self._schedule(key)
-            else:
-                self._queues.pop(key, None)
+            if self._queues.release(entry, finished):
+                self._work.notify()
             self._idle.notify_all()
 
     def _deliver(self, item: OutboundItem) -> bool:
@@ -341,7 +251,7 @@ class OutboundDispatcher:
             try:
                 result = self._send(item)
             except Exception as exc:
-                if not self._retryable(exc, attempt):
+                if not self._retry.should_retry(exc, attempt):
                     self._fail(item, exc, attempt)
                     return True
                 if not self._backoff(item, exc, attempt):
@@ -350,30 +260,22 @@ class OutboundDispatcher:
             self._succeed(item, result, self._clock() - started)
             return True
 
-    def _retryable(self, exc: Exception, attempt: int) -> bool:
-        retryable = isinstance(exc, ZalouserError) and getattr(exc, "retryable", False) is True
-        return retryable and attempt < self._max_attempts
-
     def _backoff(self, item: OutboundItem, exc: Exception, attempt: int) -> bool:
         """Wait before the next attempt; False when stop interrupted the wait."""
-        delay = self._retry_delay(attempt)
+        delay = self._retry.delay(attempt)
         log.warning(
             "outbound %s %s to %s: attempt %d/%d failed (%s); retrying in %.1f s",
             item.kind,
             item.id,
             item.conversation_key,
             attempt,
-            self._max_attempts,
+            self._retry.max_attempts,
             exc,
             delay,
         )
         with self._lock:
-            self._bump(item.account, retried=1)
+            self._queues.bump(item.account, retried=1)
         return self._pause(delay)
-
-    def _retry_delay(self, attempt: int) -> float:
-        """The wait after failed attempt ``attempt`` (1 for the first): see errbot_zalouser.backoff."""
-        return backoff_delay(attempt - 1, self._retry_base, self._retry_max, self._random.random)
 
     def _take_token(self, account: str) -> bool:
         bucket = self._bucket(account)
@@ -412,10 +314,10 @@ class OutboundDispatcher:
             duration * 1000,
             result.message_id if isinstance(result, SendResult) else None,
         )
-        self._journal_done(item)
+        self._journaling.done(item)
         with self._lock:
-            self._bump(item.account, sent=1)
-            self._note(item.account, last_sent_at=self._wall_clock())
+            self._queues.bump(item.account, sent=1)
+            self._queues.note(item.account, last_sent_at=self._wall_clock())
         _call(self._on_sent, item, result)
 
     def _fail(self, item: OutboundItem, exc: Exception, attempts: int) -> None:
@@ -432,31 +334,14 @@ class OutboundDispatcher:
             stderr or "(none)",
             exc_info=None if isinstance(exc, ZalouserError) else exc,
         )
-        self._journal_done(item)
+        self._journaling.done(item)
         with self._lock:
-            self._bump(item.account, failed=1)
-            self._note(item.account, last_error=f"{type(exc).__name__}: {exc}")
+            self._queues.bump(item.account, failed=1)
+            self._queues.note(item.account, last_error=f"{type(exc).__name__}: {exc}")
         _call(self._on_failed, item, exc)
 
-    def _journal_done(self, item: OutboundItem) -> None:
-        if self._journal is None:
-            return
-        try:
-            self._journal.mark_done(item.id)
-        except StoreError:
-            log.exception("outbound: could not mark %s done in the journal (may be re-sent)", item.id)
 
-
-def _check_settings(workers: int, max_attempts: int, retry_base: float, retry_max: float) -> None:
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1 (got {workers})")
-    if max_attempts < 1:
-        raise ValueError(f"max_attempts must be at least 1 (got {max_attempts})")
-    if retry_base < 0 or retry_max < retry_base:
-        raise ValueError(f"need 0 <= retry_base <= retry_max (got {retry_base}, {retry_max})")
-
-
-def _call(callback: Callable[..., None] | None, *args: object) -> None:
+def _call(callback: Callable[..., Any] | None, *args: object) -> None:
     """Run a user callback; its exceptions are logged, never allowed to kill a worker."""
     if callback is None:
         return
