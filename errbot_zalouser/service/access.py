@@ -9,9 +9,10 @@
   edits (``allow_user``, ``allow_group``...) change the stores the lists are built from.
 
 The effective lists of an account (config ids, names resolved at start-up, approved senders and
-chat-added groups, BOT_ADMINS ids) are cached here. ``invalidate`` is the one way to drop them:
-every edit made through this class calls it, and anything else that changes the stores or the
-start-up resolution must call it too.
+chat-added groups, BOT_ADMINS ids) are cached here, with the stores' ``signature()`` they were
+built from: a change to a store file by anyone (an edit by hand, a restored backup, an import
+run beside the bot) is seen at the next message, for the price of a stat per store. Whatever
+changes the start-up resolution calls ``invalidate``.
 """
 
 from __future__ import annotations
@@ -87,23 +88,25 @@ class AccessControl:
         self._prefix = command_prefix
         self._admin_ids = admin_ids  # BOT_ADMINS ids: always admitted to DMs, so they can approve codes
         self._clock = clock
-        self._lists: dict[str, AccessLists] = {}
+        self._lists: dict[str, tuple[object, AccessLists]] = {}
         self._lock = threading.Lock()
 
     # --- the effective lists ------------------------------------------------------------------
 
     def lists(self, account: str) -> AccessLists:
-        """The account's effective lists, built on first use after an invalidation."""
-        lists = self._lists.get(account)
-        if lists is not None:
-            return lists
+        """The account's effective lists, rebuilt when a store changed since they were built."""
+        signature = (self._stores.approved.signature(), self._stores.group_allow.signature())
+        cached = self._lists.get(account)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
         with self._lock:  # builds and invalidations do not interleave: no stale list outlives a change
-            lists = self._lists.get(account)
-            if lists is None:
+            cached = self._lists.get(account)
+            if cached is None or cached[0] != signature:
                 lists = effective.build_access_lists(self._accounts.get(account), self._stores.approved,
                                                      self._stores.group_allow, self._admin_ids)
-                self._lists[account] = lists
-            return lists
+                cached = (signature, lists)
+                self._lists[account] = cached
+            return cached[1]
 
     def invalidate(self, account: str | None = None) -> None:
         """Forget the cached lists of ``account`` (of every account for None)."""

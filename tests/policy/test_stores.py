@@ -381,3 +381,25 @@ def test_files_always_parse_after_kill_9(tmp_path):
     stores = open_stores(folder)
     assert stores.approved.entries(None)
     assert len(PairingBook(stores.pairing).list(None, 1.0, 1e12)) <= 3
+
+
+def test_signature_changes_with_every_change_and_only_then(stores):
+    for store, entry in ((stores.approved, approved("1")), (stores.group_allow, group("7"))):
+        before = store.signature()
+        assert store.signature() == before
+        store.add(entry)
+        after_add = store.signature()
+        assert after_add != before
+        assert not store.add(entry) and store.signature() == after_add  # no change: same signature
+        store.remove(entry.account, store._key(entry))
+        assert store.signature() != after_add
+
+
+def test_signature_sees_a_file_rewritten_by_hand(tmp_path):
+    stores = open_stores(tmp_path)
+    stores.approved.add(approved("1"))
+    before = stores.approved.signature()
+    path = tmp_path / "zalouser" / "approved.json"
+    path.write_text(path.read_text().replace('"1"', '"2"'))  # same size, same inode, written in place
+    assert stores.approved.signature() != before
+    assert stores.approved.ids("default") == {"2"}
