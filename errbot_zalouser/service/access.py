@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from errbot_zalouser import ids
-from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
+from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError, StoreError
 from errbot_zalouser.model import (
     ApprovedEntry,
     GroupAllowEntry,
@@ -173,20 +173,32 @@ class AccessControl:
     def pairing_requests(self, account: str | None = None) -> list[PairingRequest]:
         if account is not None:
             self._accounts.get(account)
-        return self._pairing.list(account, self._clock(), self.pairing_ttl(account))
+        requests = self._pairing.list(account, self._clock(), self.pairing_ttl(account))
+        return [r for r in requests if not self._is_approved(r)]
+
+    def _is_approved(self, request: PairingRequest) -> bool:
+        """A request whose sender is approved is spent, whatever pairing.json still says."""
+        return request.user_id in self._stores.approved.ids(request.account)
 
     def pairing_ttl(self, account: str | None = None) -> float:
         """Seconds a pending pairing request lives, counted from its creation."""
         return self._accounts.get(account).config.pairing.ttl_seconds
 
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
+        """Grant, then remove the request. The grant is the one commit point: when it cannot be
+        written (StoreError) nothing changed; once it is, the sender is admitted and the code is
+        spent (``_is_approved``) even if pairing.json cannot be updated afterwards."""
         request = self._find_request(code, account)
         rt = self._accounts.get(request.account)
-        # Grant first, consume the code after: a failed write never loses the request.
         self._stores.approved.add(ApprovedEntry(request.user_id, request.account, "pairing", self._clock(),
                                                 request.name, approver))
-        self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
         self.invalidate(request.account)
+        try:
+            self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
+        except StoreError as exc:
+            log.warning("zalouser %s: pairing %s approved, but its request could not be removed from the "
+                        "pairing file (%s); it stays void because the sender is approved",
+                        request.account, request.code, exc)
         log.info("zalouser %s: pairing %s approved for %s by %s", request.account, request.code,
                  request.user_id, approver or "?")
         text = render_approved_text(rt.config.pairing, request.user_id, request.name, prefix=self._prefix)
@@ -203,7 +215,7 @@ class AccessControl:
         if account is not None:
             self._accounts.get(account)  # an unknown account is NotFound too
         request = self._pairing.find(code, account, self._clock(), self.pairing_ttl(account))
-        if request is None:
+        if request is None or self._is_approved(request):
             raise NotFound(f"No pending pairing request found for code: {normalize_code(code)}")
         return request
 

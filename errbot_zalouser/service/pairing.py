@@ -29,13 +29,9 @@ class PairingBook:
         return self._store.update(change)
 
     def list(self, account: str | None, now: float, ttl: float) -> list[PairingRequest]:
-        """Live requests (of one account, or all for None), oldest first. Expired ones are dropped."""
-
-        def prune(current: rules.Requests) -> tuple[rules.Requests, rules.Requests]:
-            live = rules.prune(current, now, ttl)
-            return live, live
-
-        live = self._store.update(prune)
+        """Live requests (of one account, or all for None), oldest first. Reading writes nothing
+        (a full disk does not stop ``!pair list``); expired ones are left for the next change."""
+        live = rules.prune(self._store.load(), now, ttl)
         return sorted((r for r in live if account is None or r.account == account), key=lambda r: r.created_at)
 
     def find(self, code: str, account: str | None, now: float, ttl: float) -> PairingRequest | None:
