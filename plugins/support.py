@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.errors import PolicyError, StoreError, ZcaError
 from errbot_zalouser.service.api import ZalouserApi
 
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 
 NEEDS_BACKEND = "This command needs the Zalouser backend."
 MAX_LIMIT = 500
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|])")
 _ZCA_PREFIX = re.compile(r"^zca\s+", re.IGNORECASE)
 _VALUE_OPTIONS = {"account": "A", "limit": "N"}
 
@@ -240,7 +240,7 @@ def zca_failed(exc: ZcaError) -> str:
 
 def md_escape(text: str) -> str:
     """Escape Markdown so user text (names...) renders literally."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return untrusted.markdown_literal(text)
 
 
 def width(text: str) -> int:
@@ -254,9 +254,9 @@ def width(text: str) -> int:
 
 
 def one_line(text: str, limit: int = 60) -> str:
-    """Collapse whitespace (names may hold newlines) and cut long text."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    """Text from Zalo or the tool for a reply: one line, no control, ANSI, bidi or zero-width
+    characters, cut at ``limit`` (see errbot_zalouser.untrusted)."""
+    return untrusted.display(text, limit)
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -> str:

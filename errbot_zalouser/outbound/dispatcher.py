@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.errors import ZalouserError
 from errbot_zalouser.model import SendResult
 from errbot_zalouser.outbound.item import OutboundItem
@@ -270,7 +271,7 @@ class OutboundDispatcher:
             item.conversation_key,
             attempt,
             self._retry.max_attempts,
-            exc,
+            untrusted.for_log(str(exc)),
             delay,
         )
         with self._lock:
@@ -322,7 +323,7 @@ class OutboundDispatcher:
 
     def _fail(self, item: OutboundItem, exc: Exception, attempts: int) -> None:
         stderr = getattr(exc, "stderr", "")
-        stderr = stderr.strip()[-_STDERR_LOG_LIMIT:] if isinstance(stderr, str) else ""
+        stderr = untrusted.for_log(stderr.strip()[-_STDERR_LOG_LIMIT:]) if isinstance(stderr, str) else ""
         log.error(
             "outbound %s %s to %s failed after %d attempt(s): %s: %s; stderr: %s",
             item.kind,
@@ -330,7 +331,7 @@ class OutboundDispatcher:
             item.conversation_key,
             attempts,
             type(exc).__name__,
-            exc,
+            untrusted.for_log(str(exc)),
             stderr or "(none)",
             exc_info=None if isinstance(exc, ZalouserError) else exc,
         )

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from errbot_zalouser import ids
+from errbot_zalouser import ids, untrusted
 from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError, StoreError
 from errbot_zalouser.model import (
     ApprovedEntry,
@@ -158,13 +158,15 @@ class AccessControl:
             return Decision(Outcome.CHALLENGE, f"{decision.reason}; pending cap reached, no reply")
         if not created:
             return Decision(Outcome.CHALLENGE, f"{decision.reason}; code already sent, no reply")
-        reply = render_pairing_reply(pairing, event.sender_id, request.code, event.sender_name, prefix=self._prefix)
+        reply = render_pairing_reply(pairing, event.sender_id, request.code, untrusted.display(event.sender_name),
+                                     prefix=self._prefix)
         if reply.strip():  # an empty replyText is the silent mode: record, notify admins, say nothing
             self._outbox.send_text(rt.account_id, Target(event.sender_id), reply)
-        who = f"{event.sender_name} ({event.sender_id})" if event.sender_name else event.sender_id
+        # Ours first, Zalo's last: the name is cleaned, quoted and marked, and cannot move the command.
+        sender = untrusted.markdown_literal(untrusted.zalo_name(event.sender_name, event.sender_id))
         self._notify_admins(
-            f"Zalo pairing request on account {rt.account_id} from {who}. "
-            f"Approve with: {self._prefix}pair approve {request.code}"
+            f"Zalo pairing request on account {rt.account_id}: approve with {self._prefix}pair approve "
+            f"{request.code} (or deny with {self._prefix}pair deny {request.code}). From {sender}."
         )
         return Decision(Outcome.CHALLENGE, f"{decision.reason}; pairing code sent")
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.config import load_settings
 from errbot_zalouser.errors import NotFound, ZalouserError, ZcaError, ZcaNotAuthenticated, ZcaNotFound
 from errbot_zalouser.model import (
@@ -312,7 +313,7 @@ class ZalouserService:
 
 
 def _log_notice(text: str) -> None:
-    log.warning("admin notice: %s", text)
+    log.warning("admin notice: %s", untrusted.for_log(text))
 
 
 if TYPE_CHECKING:  # mypy proves what tests/service/test_api.py checks at run time

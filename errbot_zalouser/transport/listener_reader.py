@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.model import BadEvent, InboundEvent
 from errbot_zalouser.transport.dedupe import RecentMessages
 from errbot_zalouser.transport.listener_lines import (
@@ -122,7 +123,7 @@ class LineReader:
             self._log.exception("listener %s: on_event callback failed (msgId %s)", self._name, event.msg_id)
 
     def _status_line(self, session: Session, text: str) -> None:
-        shown = text[:SHOWN_CHARS]
+        shown = untrusted.for_log(text, SHOWN_CHARS)
         kind = classify_status(text)
         if kind is StatusLine.CONNECTED:
             session.saw_banner = True
@@ -154,9 +155,10 @@ class LineReader:
         if what == "connected":
             self.mark_connected(session, "connected (lifecycle)")
         elif what == "closed":
-            self._closed(session, f"Listener closed ({obj.get('code', '?')}) {obj.get('reason', '')}".strip())
+            closed = f"Listener closed ({obj.get('code', '?')}) {obj.get('reason', '')}".strip()
+            self._closed(session, untrusted.for_log(closed, SHOWN_CHARS))
         elif what == "error":
-            message = f"Listener error: {obj.get('message', obj.get('error', ''))}"[:SHOWN_CHARS]
+            message = untrusted.for_log(f"Listener error: {obj.get('message', obj.get('error', ''))}", SHOWN_CHARS)
             session.remember(message)
             self._book.update(last_error=message)
 

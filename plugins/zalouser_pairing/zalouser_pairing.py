@@ -13,12 +13,13 @@ from typing import Any
 from errbot import BotPlugin, botcmd
 
 from errbot_zalouser.model import ApprovedEntry, PairingRequest
-from errbot_zalouser.plugins.support import Call, duration, md_escape, table, zalouser_command
+from errbot_zalouser import untrusted
+from errbot_zalouser.plugins.support import Call, duration, md_escape, one_line, table, zalouser_command
 
 
 def who(name: str, user_id: str) -> str:
-    """``Name (id)``, or just the id when the name is unknown (escaped for Markdown)."""
-    return f"{md_escape(name)} ({user_id})" if name.strip() else user_id
+    """``<id> (Zalo name "<name>")``, or just the id when the name is unknown (escaped for Markdown)."""
+    return md_escape(untrusted.zalo_name(name, user_id))
 
 
 def format_requests(
@@ -38,7 +39,7 @@ def format_requests(
 def _request_row(request: PairingRequest, now: float, ttl: float) -> list[str]:
     left = request.expires_at(ttl) - now
     expiry = f"expires in {duration(left)}" if left > 0 else "expired"
-    name = request.name or "(no name)"
+    name = f'Zalo name "{one_line(request.name, 40)}"' if one_line(request.name) else "(no name)"
     return [request.code, request.user_id, name, request.account, f"age {duration(now - request.created_at)}", expiry]
 
 

@@ -1,5 +1,6 @@
 """The glue reaches no further than the service: backend/ imports, from this package, only
-itself, the error tree, the model values, the id grammar and the service facade."""
+itself, the error tree, the model values, the id grammar, the untrusted-text rules and the
+service facade."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import errbot_zalouser
 
 BACKEND = Path(errbot_zalouser.__file__).resolve().parent / "backend"
 ALLOWED = ("errbot_zalouser.backend", "errbot_zalouser.errors", "errbot_zalouser.model",
-           "errbot_zalouser.ids", "errbot_zalouser.service.service")
+           "errbot_zalouser.ids", "errbot_zalouser.untrusted", "errbot_zalouser.service.service")
 
 
 def package_imports(path: Path) -> set[str]:

@@ -27,7 +27,7 @@ def test_list_shows_every_column(testbot, api: FakeApi) -> None:
     lines = testbot.exec_command("!pair list").splitlines()
     assert lines[0] == "Pairing requests (2)"
     assert lines[1].split() == [
-        "ABCD2345", "1001", "Nguyễn", "Văn", "An", "default", "age", "5m", "expires", "in", "55m"
+        "ABCD2345", "1001", "Zalo", "name", '"Nguyễn', "Văn", 'An"', "default", "age", "5m", "expires", "in", "55m"
     ]
     assert lines[2].split()[:2] == ["QRST2345", "1002"]
     assert "expires in 59m" in lines[2]
@@ -56,7 +56,7 @@ def test_list_filters_by_account(testbot) -> None:
 def test_approve_is_case_insensitive_and_tells_the_user(testbot, api: FakeApi) -> None:
     api.add_request("ABCD2345", "1001", "Nguyễn Văn An")
     reply = testbot.exec_command("!pair approve abcd2345")
-    assert reply == "Approved Nguyễn Văn An (1001) on account default; they have been told."
+    assert reply == 'Approved 1001 (Zalo name "Nguyễn Văn An") on account default; they have been told.'
     assert api.told == ["1001"]
     assert ("approve_pairing", ("ABCD2345",), {"account": None, "approver": "zalouser:111"}) in api.calls
     assert testbot.exec_command("!pair list") == "No pending pairing requests."
@@ -90,7 +90,7 @@ def test_unknown_account(testbot, api: FakeApi) -> None:
 def test_deny(testbot, api: FakeApi) -> None:
     api.add_request("ABCD2345", "1001", "Nguyễn Văn An")
     assert testbot.exec_command("!pair deny AbCd2345") == (
-        "Denied pairing request ABCD2345 from Nguyễn Văn An (1001) on account default."
+        'Denied pairing request ABCD2345 from 1001 (Zalo name "Nguyễn Văn An") on account default.'
     )
     assert api.requests == [] and api.approved == [] and api.told == []
 
@@ -101,9 +101,9 @@ def test_revoke_by_id_and_by_name(testbot, api: FakeApi) -> None:
         ApprovedEntry("1003", "default", "chat", 0.0, "Đào Minh Đức"),
     ]
     assert testbot.exec_command("!pair revoke 1001") == (
-        "Revoked Nguyễn Văn An (1001) on account default; they are no longer allowed to message the bot."
+        'Revoked 1001 (Zalo name "Nguyễn Văn An") on account default; they are no longer allowed to message the bot.'
     )
-    assert testbot.exec_command("!pair revoke Đào Minh Đức").startswith("Revoked Đào Minh Đức (1003)")
+    assert testbot.exec_command("!pair revoke Đào Minh Đức").startswith("Revoked 1003 (Zalo name \"Đào Minh Đức\")")
     assert api.approved == []
 
 
