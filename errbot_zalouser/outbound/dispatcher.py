@@ -25,7 +25,7 @@ from errbot_zalouser.errors import ZalouserError
 from errbot_zalouser.model import SendResult
 from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
-from errbot_zalouser.outbound.journaling import JournalLink
+from errbot_zalouser.outbound.journaling import JournalLink, JournalOutcome
 from errbot_zalouser.outbound.queues import Conversations, DispatcherStats, Entry
 from errbot_zalouser.outbound.ratelimit import TokenBucket
 from errbot_zalouser.outbound.retry import RetryPolicy
@@ -60,6 +60,7 @@ class OutboundDispatcher:
         journal: Journal | None = None,
         on_sent: Callable[[OutboundItem, SendResult], None] | None = None,
         on_failed: Callable[[OutboundItem, Exception], None] | None = None,
+        on_journal: JournalOutcome | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -72,7 +73,7 @@ class OutboundDispatcher:
         self._workers = workers
         self._rate_limits = rate_limits
         self._journal = journal
-        self._journaling = JournalLink(journal)
+        self._journaling = JournalLink(journal, on_journal)
         self._on_sent = on_sent
         self._on_failed = on_failed
         self._sleep = sleep

@@ -22,6 +22,7 @@ from errbot_zalouser.model import PairingRequest
 from errbot_zalouser.settings import PairingScope, PairingSettings
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+LAST_SEEN_EVERY = 60.0  # seconds: a pending sender's last-seen is rewritten at most this often
 CODE_LENGTH = 8
 MAX_ATTEMPTS = 500
 
@@ -84,12 +85,15 @@ def upsert(
     """Record that ``user_id`` wrote to ``account`` without access.
 
     Returns (new requests, the request or None, created). A pending sender gets its request
-    back with ``last_seen_at`` bumped (never a new code, never a longer life); at the cap a new
-    sender gets ``None`` and nothing is recorded. Expired requests are pruned first.
+    back with ``last_seen_at`` bumped once ``LAST_SEEN_EVERY`` has passed (never a new code, never
+    a longer life; in between nothing changes, so nothing is written); at the cap a new sender
+    gets ``None`` and nothing is recorded. Expired requests are pruned first.
     """
     live = prune(requests, now, ttl)
     for index, request in enumerate(live):
         if request.account == account and request.user_id == user_id:
+            if now - request.last_seen_at < LAST_SEEN_EVERY:
+                return _trim(live, account, max_pending, scope), request, False
             bumped = replace(request, last_seen_at=max(request.last_seen_at, now), name=name or request.name)
             return _trim((*live[:index], bumped, *live[index + 1:]), account, max_pending, scope), bumped, False
     live = _trim(live, account, max_pending, scope)

@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 from errbot_zalouser import ids, untrusted
@@ -45,6 +46,7 @@ from errbot_zalouser.policy.pairing import normalize_code, render_approved_text,
 from errbot_zalouser.service import lists as effective
 from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.service.api import AllowlistView
+from errbot_zalouser.service.health import DataFolderHealth
 from errbot_zalouser.service.outbox import Outbox
 from errbot_zalouser.service.pairing import PairingBook
 from errbot_zalouser.stores.base import Stores
@@ -79,6 +81,7 @@ class AccessControl:
         command_prefix: str = "!",
         admin_ids: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.time,
+        health: DataFolderHealth | None = None,
     ) -> None:
         self._accounts = accounts
         self._stores = stores
@@ -88,6 +91,7 @@ class AccessControl:
         self._prefix = command_prefix
         self._admin_ids = admin_ids  # BOT_ADMINS ids: always admitted to DMs, so they can approve codes
         self._clock = clock
+        self._health = health or DataFolderHealth(Path("."), notify_admins, clock)
         self._lists: dict[str, tuple[object, AccessLists]] = {}
         self._lock = threading.Lock()
 
@@ -150,10 +154,15 @@ class AccessControl:
 
     def _challenge(self, rt: AccountRuntime, event: InboundEvent, decision: Decision) -> Decision:
         pairing = rt.config.pairing
-        request, created = self._pairing.upsert(
-            rt.account_id, event.sender_id, event.sender_name, self._clock(),
-            ttl=pairing.ttl_seconds, max_pending=pairing.max_pending, scope=pairing.scope,
-        )
+        try:
+            request, created = self._pairing.upsert(
+                rt.account_id, event.sender_id, event.sender_name, self._clock(),
+                ttl=pairing.ttl_seconds, max_pending=pairing.max_pending, scope=pairing.scope,
+            )
+        except StoreError as exc:
+            return self._unsaved_challenge(rt, event, decision, exc)
+        if created:
+            self._health.accepted()
         if request is None:
             return Decision(Outcome.CHALLENGE, f"{decision.reason}; pending cap reached, no reply")
         if not created:
@@ -169,6 +178,17 @@ class AccessControl:
             f"{request.code} (or deny with {self._prefix}pair deny {request.code}). From {sender}."
         )
         return Decision(Outcome.CHALLENGE, f"{decision.reason}; pairing code sent")
+
+    def _unsaved_challenge(self, rt: AccountRuntime, event: InboundEvent, decision: Decision,
+                           exc: StoreError) -> Decision:
+        """The pairing file refused a write: a pending sender stays pending (their last-seen waits),
+        a newcomer gets no code (it could not be approved), and the admins hear of it once."""
+        ttl = rt.config.pairing.ttl_seconds
+        if self._pairing.pending(rt.account_id, event.sender_id, self._clock(), ttl) is not None:
+            return Decision(Outcome.CHALLENGE, f"{decision.reason}; code already sent, no reply")
+        self._health.refused(f"a pairing request from {untrusted.zalo_name(event.sender_name, event.sender_id)}",
+                             exc)
+        return Decision(Outcome.CHALLENGE, f"{decision.reason}; pairing file not writable, no code")
 
     # --- pairing ------------------------------------------------------------------------------
 
@@ -195,6 +215,7 @@ class AccessControl:
         self._stores.approved.add(ApprovedEntry(request.user_id, request.account, "pairing", self._clock(),
                                                 request.name, approver))
         self.invalidate(request.account)
+        self._health.accepted()
         try:
             self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
         except StoreError as exc:

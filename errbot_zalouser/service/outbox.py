@@ -21,6 +21,7 @@ from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.outbound.ratelimit import TokenBucket
 from errbot_zalouser.service.account import Accounts
+from errbot_zalouser.service.health import DataFolderHealth
 from errbot_zalouser.settings import OutboundSettings
 
 JOURNAL_NAME = "outbox.jsonl"
@@ -30,7 +31,7 @@ class Outbox:
     """Queues replies on the send pool; ``start``/``stop`` run the pool's workers."""
 
     def __init__(self, accounts: Accounts, settings: OutboundSettings, data_dir: Path,
-                 *, clock: Callable[[], float] = time.time) -> None:
+                 *, clock: Callable[[], float] = time.time, health: DataFolderHealth | None = None) -> None:
         self._accounts = accounts
         self._clock = clock
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -44,6 +45,7 @@ class Outbox:
             journal=Journal(data_dir / JOURNAL_NAME),
             on_sent=self._on_sent,
             on_failed=self._on_failed,
+            on_journal=(health.accepted, health.refused) if health else None,
         )
 
     # --- sending ------------------------------------------------------------------------------

@@ -34,6 +34,11 @@ class PairingBook:
         live = rules.prune(self._store.load(), now, ttl)
         return sorted((r for r in live if account is None or r.account == account), key=lambda r: r.created_at)
 
+    def pending(self, account: str, user_id: str, now: float, ttl: float) -> PairingRequest | None:
+        """The live request of this sender, read without writing."""
+        return next((r for r in rules.prune(self._store.load(), now, ttl)
+                     if r.account == account and r.user_id == user_id), None)
+
     def find(self, code: str, account: str | None, now: float, ttl: float) -> PairingRequest | None:
         """The live request with this code, without removing it."""
         return rules.find(self._store.load(), code, account=account, now=now, ttl=ttl)

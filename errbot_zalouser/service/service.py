@@ -40,6 +40,7 @@ from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
+from errbot_zalouser.service.health import DataFolderHealth
 from errbot_zalouser.service.outbox import Outbox
 from errbot_zalouser.service.status import account_status
 from errbot_zalouser.settings import AccountConfig, Settings
@@ -98,11 +99,14 @@ class ZalouserService:
         runner = runner or CliRunner(settings.zca)
         self.accounts = Accounts((self._runtime(runner, a, directory_ttl) for a in settings.accounts),
                                  settings.default_account)
-        self.outbox = Outbox(self.accounts, settings.outbound, Path(data_dir) / "zalouser", clock=clock)
+        notify_admins = notify_admins or _log_notice
+        self.health = DataFolderHealth(Path(data_dir) / "zalouser", notify_admins, clock)
+        self.outbox = Outbox(self.accounts, settings.outbound, Path(data_dir) / "zalouser", clock=clock,
+                             health=self.health)
         self.access = AccessControl(
             self.accounts, stores or open_stores(Path(data_dir)), self.outbox,
-            notify_admins=notify_admins or _log_notice, command_prefix=command_prefix,
-            admin_ids=admin_ids, clock=clock,
+            notify_admins=notify_admins, command_prefix=command_prefix,
+            admin_ids=admin_ids, clock=clock, health=self.health,
         )
         self._listener_factory = listener_factory
         self._started = False
@@ -308,7 +312,9 @@ class ZalouserService:
         return found, rt.directory.members(found.group_id, limit, refresh=refresh)
 
     def status(self, *, probe: bool = False) -> list[AccountStatus]:
-        return [account_status(rt, self.outbox.stats(rt.account_id), zca=self.settings.zca, probe=probe)
+        extra = tuple(w for w in (self.health.warning,) if w)
+        return [account_status(rt, self.outbox.stats(rt.account_id), zca=self.settings.zca, probe=probe,
+                               extra_warnings=extra)
                 for rt in self.accounts]
 
 

@@ -9,9 +9,12 @@ from errbot_zalouser.service.api import AccountStatus, ProbeResult
 from errbot_zalouser.settings import DmPolicy
 
 
-def account_status(rt: AccountRuntime, queue: DispatcherStats, *, zca: str, probe: bool) -> AccountStatus:
-    """``zca`` is the configured executable (named in a not-found warning); ``probe`` runs `me info`."""
+def account_status(rt: AccountRuntime, queue: DispatcherStats, *, zca: str, probe: bool,
+                   extra_warnings: tuple[str, ...] = ()) -> AccountStatus:
+    """``zca`` is the configured executable (named in a not-found warning); ``probe`` runs `me info`;
+    ``extra_warnings`` come from the service as a whole (the data folder)."""
     version, logged_in, warnings = _live_checks(rt, zca)
+    warnings.extend(extra_warnings)
     listener = rt.listener.stats if rt.listener else None
     return AccountStatus(
         account=rt.account_id,

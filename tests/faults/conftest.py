@@ -21,6 +21,7 @@ from errbot_zalouser.service.service import ZalouserService
 from errbot_zalouser.simulator.control import SimControl
 from errbot_zalouser.transport.runner import CliRunner
 from tests.e2e.conftest import ADMIN, FRIEND, STRANGER, WORK_CHAT, bot_factory  # noqa: F401 - fixture
+from tests.faults.harness import make_service  # noqa: F401 - fixture
 from tests.transport.conftest import pid_alive, wait_until
 
 __all__ = ["ADMIN", "FRIEND", "STRANGER", "WORK_CHAT", "pid_alive", "wait_until"]

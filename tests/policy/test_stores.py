@@ -58,16 +58,18 @@ def test_pairing_upsert_list_take(stores):
     store = PairingBook(stores.pairing)
     first, created = store.upsert("default", "1", "Ann", 10.0, **LIMITS)
     assert created and first.name == "Ann"
-    again, created = store.upsert("default", "1", "Ann", 20.0, **LIMITS)
-    assert not created and again.code == first.code and again.last_seen_at == 20.0
+    unchanged, created = store.upsert("default", "1", "Ann", 20.0, **LIMITS)  # within a minute: no write
+    assert not created and unchanged == first
+    again, created = store.upsert("default", "1", "Ann", 75.0, **LIMITS)
+    assert not created and again.code == first.code and again.last_seen_at == 75.0
     second, _ = store.upsert("work", "2", "", 5.0, **LIMITS)
-    assert [r.user_id for r in store.list(None, 30.0, TTL)] == ["2", "1"]  # oldest first
-    assert store.list("work", 30.0, TTL) == [second]
-    assert store.find(first.code.lower(), None, 30.0, TTL) == again
-    assert store.take(first.code.lower(), "work", 30.0, TTL) is None
-    assert store.take(f" {first.code.lower()} ", "default", 30.0, TTL) == again
-    assert store.take(first.code, None, 30.0, TTL) is None
-    assert store.list(None, 30.0, TTL) == [second]
+    assert [r.user_id for r in store.list(None, 80.0, TTL)] == ["2", "1"]  # oldest first
+    assert store.list("work", 80.0, TTL) == [second]
+    assert store.find(first.code.lower(), None, 80.0, TTL) == again
+    assert store.take(first.code.lower(), "work", 80.0, TTL) is None
+    assert store.take(f" {first.code.lower()} ", "default", 80.0, TTL) == again
+    assert store.take(first.code, None, 80.0, TTL) is None
+    assert store.list(None, 80.0, TTL) == [second]
 
 
 def test_pairing_cap_and_expiry(stores):

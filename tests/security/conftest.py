@@ -1,85 +1,10 @@
-"""The security suite (issue 12, second hardening round).
-
-It shares the fault suite's helpers (the real bot under `errbot -c` on `zca-sim`, the real
-ZalouserService on `zca-sim`), and adds ``make_service``: the real service in this process on
-the simulator's state folder, with the fake listener of tests/fake_transport.py, a settable
-clock and the admin notices it sends recorded.
-"""
+"""The security suite (issue 12, second hardening round) shares the fault suite's helpers: the
+real bot under `errbot -c` on `zca-sim`, the real ZalouserService on `zca-sim`, and
+``make_service`` (tests/faults/harness.py), the real service in this process."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from tests.faults.conftest import bot_factory, error_log, make_service, service_factory  # noqa: F401 - fixtures
+from tests.faults.harness import Harness
 
-import pytest
-
-from errbot_zalouser.config import parse_channel_block
-from errbot_zalouser.model import InboundEvent
-from errbot_zalouser.service.service import ZalouserService
-from errbot_zalouser.simulator import events
-from errbot_zalouser.simulator.control import SimControl
-from errbot_zalouser.stores.base import Stores
-from tests.fake_transport import FakeListener, InProcessZca, listener_factory
-from tests.faults.conftest import FAST_SERVICE_OUTBOUND, bot_factory, error_log, service_factory  # noqa: F401
-
-ADMIN = "2947718306652210431"
-
-
-@dataclass
-class Clock:
-    """Epoch seconds that only move when told."""
-
-    now: float = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass
-class Harness:
-    service: ZalouserService
-    sim: SimControl
-    clock: Clock
-    notices: list[str]
-    listeners: list[FakeListener] = field(default_factory=list)
-    data_dir: Path = Path()
-
-    def event(self, sender: str, text: str = "hi", name: str = "", **fields: Any) -> InboundEvent:
-        """A DM as `zca listen -r` prints it, stamped with the harness clock unless told otherwise."""
-        fields.setdefault("timestamp", self.clock.now)
-        return InboundEvent.from_json(events.dm_event(sender, text, sender_name=name, **fields))
-
-    def dm(self, sender: str, text: str = "hi", name: str = "", account: str = "default", **fields: Any):
-        """Run one DM through the gate, as the backend does; returns the Admission."""
-        return self.service.admit(account, self.event(sender, text, name, **fields))
-
-
-@pytest.fixture
-def make_service(sim: SimControl, tmp_path: Path) -> Iterator[Callable[..., Harness]]:
-    """``make(block=None, *, stores=None, start=False)`` -> a Harness (stopped at the end)."""
-    made: list[Harness] = []
-
-    def make(block: dict[str, Any] | None = None, *, stores: Stores | None = None, start: bool = False,
-             admin_ids: frozenset[str] = frozenset({ADMIN})) -> Harness:
-        clock, notices = Clock(), []
-        factory, listeners = listener_factory()
-        data_dir = tmp_path / f"data{len(made)}"
-        settings = parse_channel_block({"outbound": FAST_SERVICE_OUTBOUND, **(block or {})}, zca="zca", env={})
-        service = ZalouserService(settings, data_dir, runner=InProcessZca(sim.home), stores=stores,
-                                  notify_admins=notices.append, clock=clock, admin_ids=admin_ids,
-                                  listener_factory=factory)
-        harness = Harness(service, sim, clock, notices, listeners, data_dir)
-        made.append(harness)
-        if start:
-            service.preflight()
-            service.start(lambda account, event: None)
-        return harness
-
-    yield make
-    for harness in made:
-        harness.service.stop(timeout=3.0)
+__all__ = ["Harness"]

@@ -15,7 +15,7 @@ from errbot_zalouser.policy.access import Outcome
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import JsonApprovedStore, JsonGroupAllowStore, JsonPairingStore
 from plugins.zalouser_pairing.zalouser_pairing import ZalouserPairing  # noqa: F401 - the reply text's source
-from tests.security.conftest import Harness
+from tests.faults.harness import Harness
 
 STRANGER = "3318205567419902764"
 
