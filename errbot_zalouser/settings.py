@@ -80,13 +80,19 @@ class GroupRule:
 
 @dataclass(frozen=True)
 class PairingSettings:
-    """DM pairing: how long a code lives, how many may be pending, what the sender is told."""
+    """DM pairing: how long a code lives, how many may be pending (per account by default), what
+    the sender is told; how long a denied or expired requester waits for a new code
+    (``cooldown_seconds``), how often a full cap is summarised to the admins, and how many
+    strangers a pairing reply may go to in an hour (Zalo blocks accounts that write to many)."""
 
     ttl_seconds: float = 3600.0
     max_pending: int = 3
     reply_template: str = DEFAULT_PAIRING_REPLY
     approved_text: str = DEFAULT_APPROVED_TEXT
-    scope: PairingScope = PairingScope.CHANNEL
+    scope: PairingScope = PairingScope.ACCOUNT
+    cooldown_seconds: float = 86400.0
+    summary_interval_seconds: float = 3600.0
+    first_contacts_per_hour: int = 10
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scope", PairingScope(self.scope))

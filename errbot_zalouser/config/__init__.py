@@ -42,7 +42,14 @@ pairing.replyText               both       template: {user_id} {code} {name}   u
                                            {prefix}; "" = create the request
                                            but send no reply
 pairing.approvedText            both       template: {user_id} {name} {prefix} see below
-pairing.scope                   both       channel | account (pending cap)     channel
+pairing.scope                   both       channel | account (pending cap)     account
+pairing.cooldownSeconds         both       seconds a denied or expired         86400
+                                           requester waits for a new code
+                                           (0 = none)
+pairing.summaryIntervalSeconds  both       one "N newcomers waiting" notice    3600
+                                           per this many seconds, 60..604800
+pairing.firstContactsPerHour    both       pairing replies to strangers per    10
+                                           hour before pairing goes silent
 outbound.workers                channel    integer 1..32                       8
 outbound.ratePerSecond          channel    messages per second per account     1.0
 outbound.burst                  channel    integer 1..100                      5

@@ -68,6 +68,9 @@ def parse_channel_block(
 _PAIRING_NUMBERS = {
     "ttlSeconds": Num("ttl_seconds", 0, 30 * 86400),
     "maxPending": Num("max_pending", 1, 100, integer=True, low_inclusive=True),
+    "cooldownSeconds": Num("cooldown_seconds", 0, 30 * 86400, low_inclusive=True),
+    "summaryIntervalSeconds": Num("summary_interval_seconds", 60, 7 * 86400, low_inclusive=True),
+    "firstContactsPerHour": Num("first_contacts_per_hour", 1, 1000, integer=True, low_inclusive=True),
 }
 _PAIRING_OTHER: dict[str, tuple[str, Reader]] = {
     "replyText": ("reply_template", read.template(REPLY_PLACEHOLDERS)),

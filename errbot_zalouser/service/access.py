@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from errbot_zalouser import ids, untrusted
+from errbot_zalouser import ids
 from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError, StoreError
 from errbot_zalouser.model import (
     ApprovedEntry,
@@ -42,11 +42,12 @@ from errbot_zalouser.policy.access import (
     decide_group,
 )
 from errbot_zalouser.policy.mention import is_mentioned
-from errbot_zalouser.policy.pairing import normalize_code, render_approved_text, render_pairing_reply
+from errbot_zalouser.policy.pairing import normalize_code, render_approved_text
 from errbot_zalouser.service import lists as effective
 from errbot_zalouser.service.account import AccountRuntime, Accounts
-from errbot_zalouser.service.api import AllowlistView
+from errbot_zalouser.service.api import AllowlistView, PairingWaitlist
 from errbot_zalouser.service.health import DataFolderHealth
+from errbot_zalouser.service.newcomers import PairingDesk
 from errbot_zalouser.service.outbox import Outbox
 from errbot_zalouser.service.pairing import PairingBook
 from errbot_zalouser.stores.base import Stores
@@ -92,6 +93,8 @@ class AccessControl:
         self._admin_ids = admin_ids  # BOT_ADMINS ids: always admitted to DMs, so they can approve codes
         self._clock = clock
         self._health = health or DataFolderHealth(Path("."), notify_admins, clock)
+        self._desk = PairingDesk(self._pairing, outbox, notify_admins, prefix=command_prefix, clock=clock,
+                                 health=self._health)
         self._lists: dict[str, tuple[object, AccessLists]] = {}
         self._lock = threading.Lock()
 
@@ -153,42 +156,7 @@ class AccessControl:
         return is_mentioned(event, rt.self_id, rt.self_user.name if rt.self_user else "")
 
     def _challenge(self, rt: AccountRuntime, event: InboundEvent, decision: Decision) -> Decision:
-        pairing = rt.config.pairing
-        try:
-            request, created = self._pairing.upsert(
-                rt.account_id, event.sender_id, event.sender_name, self._clock(),
-                ttl=pairing.ttl_seconds, max_pending=pairing.max_pending, scope=pairing.scope,
-            )
-        except StoreError as exc:
-            return self._unsaved_challenge(rt, event, decision, exc)
-        if created:
-            self._health.accepted()
-        if request is None:
-            return Decision(Outcome.CHALLENGE, f"{decision.reason}; pending cap reached, no reply")
-        if not created:
-            return Decision(Outcome.CHALLENGE, f"{decision.reason}; code already sent, no reply")
-        reply = render_pairing_reply(pairing, event.sender_id, request.code, untrusted.display(event.sender_name),
-                                     prefix=self._prefix)
-        if reply.strip():  # an empty replyText is the silent mode: record, notify admins, say nothing
-            self._outbox.send_text(rt.account_id, Target(event.sender_id), reply)
-        # Ours first, Zalo's last: the name is cleaned, quoted and marked, and cannot move the command.
-        sender = untrusted.markdown_literal(untrusted.zalo_name(event.sender_name, event.sender_id))
-        self._notify_admins(
-            f"Zalo pairing request on account {rt.account_id}: approve with {self._prefix}pair approve "
-            f"{request.code} (or deny with {self._prefix}pair deny {request.code}). From {sender}."
-        )
-        return Decision(Outcome.CHALLENGE, f"{decision.reason}; pairing code sent")
-
-    def _unsaved_challenge(self, rt: AccountRuntime, event: InboundEvent, decision: Decision,
-                           exc: StoreError) -> Decision:
-        """The pairing file refused a write: a pending sender stays pending (their last-seen waits),
-        a newcomer gets no code (it could not be approved), and the admins hear of it once."""
-        ttl = rt.config.pairing.ttl_seconds
-        if self._pairing.pending(rt.account_id, event.sender_id, self._clock(), ttl) is not None:
-            return Decision(Outcome.CHALLENGE, f"{decision.reason}; code already sent, no reply")
-        self._health.refused(f"a pairing request from {untrusted.zalo_name(event.sender_name, event.sender_id)}",
-                             exc)
-        return Decision(Outcome.CHALLENGE, f"{decision.reason}; pairing file not writable, no code")
+        return self._desk.challenge(rt, event, decision)
 
     # --- pairing ------------------------------------------------------------------------------
 
@@ -217,7 +185,8 @@ class AccessControl:
         self.invalidate(request.account)
         self._health.accepted()
         try:
-            self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
+            self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account),
+                               rt.config.pairing.cooldown_seconds)
         except StoreError as exc:
             log.warning("zalouser %s: pairing %s approved, but its request could not be removed from the "
                         "pairing file (%s); it stays void because the sender is approved",
@@ -230,9 +199,21 @@ class AccessControl:
         return request
 
     def deny_pairing(self, code: str, *, account: str | None = None) -> PairingRequest:
+        """Void the code; its sender gets no new code for the cooldown (``pairing.cooldownSeconds``)."""
         request = self._find_request(code, account)
-        self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
-        return request
+        pairing = self._accounts.get(request.account).config.pairing
+        denied = self._pairing.deny(request.code, request.account, self._clock(), pairing.ttl_seconds,
+                                    pairing.cooldown_seconds)
+        return denied or request
+
+    def pairing_waitlist(self, account: str | None = None) -> PairingWaitlist:
+        rt = self._accounts.get(account) if account is not None else None
+        return self._desk.waitlist(rt, self._accounts.enabled)
+
+    def first_contacts(self, account: str) -> tuple[int, bool]:
+        """(pairing replies to strangers in the last hour, whether pairing replies are paused)."""
+        rt = self._accounts.get(account)
+        return self._desk.first_contacts(rt.account_id, rt.config.pairing.first_contacts_per_hour)
 
     def _find_request(self, code: str, account: str | None) -> PairingRequest:
         if account is not None:

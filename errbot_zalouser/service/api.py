@@ -56,6 +56,36 @@ class AllowlistView:
 
 
 @dataclass(frozen=True)
+class Newcomer:
+    """A stranger turned away because the pending pairing requests were full (no code, no record
+    on disk: kept in memory for a day after their last message). ``name`` is cleaned Zalo text."""
+
+    user_id: str
+    account: str
+    name: str
+    first_seen: float
+    last_seen: float
+    messages: int
+
+
+@dataclass(frozen=True)
+class CoolingDown:
+    """A requester whose code was denied or expired: no new code until ``until`` (epoch seconds)."""
+
+    user_id: str
+    account: str
+    name: str
+    reason: str  # "denied" | "expired"
+    until: float
+
+
+@dataclass(frozen=True)
+class PairingWaitlist:
+    turned_away: tuple[Newcomer, ...] = ()
+    cooling: tuple[CoolingDown, ...] = ()
+
+
+@dataclass(frozen=True)
 class ProbeResult:
     ok: bool
     user: ZaloUser | None = None
@@ -98,6 +128,7 @@ class ZalouserApi(Protocol):
     # pairing
     def pairing_requests(self, account: str | None = None) -> list[PairingRequest]: ...
     def pairing_ttl(self, account: str | None = None) -> float: ...
+    def pairing_waitlist(self, account: str | None = None) -> PairingWaitlist: ...
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest: ...
     def deny_pairing(self, code: str, *, account: str | None = None) -> PairingRequest: ...
     def revoke(self, user: str, *, account: str | None = None) -> ApprovedEntry: ...

@@ -38,7 +38,7 @@ from errbot_zalouser.model import (
 from errbot_zalouser.policy.access import Decision
 from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
-from errbot_zalouser.service.api import AccountStatus, AllowlistView, SearchResult, ZalouserApi
+from errbot_zalouser.service.api import AccountStatus, AllowlistView, PairingWaitlist, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.service.health import DataFolderHealth
 from errbot_zalouser.service.outbox import Outbox
@@ -264,6 +264,9 @@ class ZalouserService:
 
     def pairing_ttl(self, account: str | None = None) -> float:
         return self.access.pairing_ttl(account)
+
+    def pairing_waitlist(self, account: str | None = None) -> PairingWaitlist:
+        return self.access.pairing_waitlist(account)
 
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
         return self.access.approve_pairing(code, account=account, approver=approver)

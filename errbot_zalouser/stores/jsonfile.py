@@ -186,12 +186,16 @@ def _decode_request(raw: Any) -> PairingRequest:
         created_at=created,
         last_seen_at=_field(raw, "lastSeenAt", float, created),
         name=_field(raw, "name", str, ""),
+        denied_at=_field(raw, "deniedAt", float, None) if raw.get("deniedAt") is not None else None,
     )
 
 
 def _encode_request(r: PairingRequest) -> dict:
-    return {"code": r.code, "userId": r.user_id, "account": r.account, "createdAt": r.created_at,
-            "lastSeenAt": r.last_seen_at, "name": r.name}
+    encoded = {"code": r.code, "userId": r.user_id, "account": r.account, "createdAt": r.created_at,
+               "lastSeenAt": r.last_seen_at, "name": r.name}
+    if r.denied_at is not None:
+        encoded["deniedAt"] = r.denied_at
+    return encoded
 
 
 def _decode_approved(raw: Any) -> ApprovedEntry:

@@ -13,6 +13,7 @@ from typing import Any
 from errbot import BotPlugin, botcmd
 
 from errbot_zalouser.model import ApprovedEntry, PairingRequest
+from errbot_zalouser.service.api import PairingWaitlist
 from errbot_zalouser import untrusted
 from errbot_zalouser.plugins.support import Call, duration, md_escape, one_line, table, zalouser_command
 
@@ -23,24 +24,39 @@ def who(name: str, user_id: str) -> str:
 
 
 def format_requests(
-    requests: Sequence[PairingRequest], *, now: float, ttl: Callable[[str], float], prefix: str = "!"
+    requests: Sequence[PairingRequest], *, now: float, ttl: Callable[[str], float], prefix: str = "!",
+    waitlist: PairingWaitlist | None = None,
 ) -> str:
-    """``Pairing requests (N)`` and one line per request, oldest first. ``ttl(account)``."""
-    if not requests:
-        return "No pending pairing requests."
-    ordered = sorted(requests, key=lambda r: (r.created_at, r.code))
-    rows = [_request_row(r, now, ttl(r.account)) for r in ordered]
-    return (
-        f"Pairing requests ({len(requests)})\n{table(rows)}\n"
-        f"Approve with {prefix}pair approve <code>, refuse with {prefix}pair deny <code>."
-    )
+    """``Pairing requests (N)`` and one line per request, oldest first (``ttl(account)``); then who
+    was turned away because the requests were full, and who is cooling down."""
+    waitlist = waitlist or PairingWaitlist()
+    if requests:
+        ordered = sorted(requests, key=lambda r: (r.created_at, r.code))
+        rows = [_request_row(r, now, ttl(r.account)) for r in ordered]
+        parts = [f"Pairing requests ({len(requests)})\n{table(rows)}\n"
+                 f"Approve with {prefix}pair approve <code>, refuse with {prefix}pair deny <code>."]
+    else:
+        parts = ["No pending pairing requests."]
+    if waitlist.turned_away:
+        rows = [[n.user_id, _zalo_name(n.name), n.account, f"{n.messages} message(s)",
+                 f"last {duration(now - n.last_seen)} ago"] for n in waitlist.turned_away]
+        parts.append(f"Waiting, no code (the requests were full) ({len(rows)})\n{table(rows)}\n"
+                     f"Admit one with {prefix}allowlist add <id>.")
+    if waitlist.cooling:
+        rows = [[c.user_id, _zalo_name(c.name), c.account, c.reason, f"new code in {duration(c.until - now)}"]
+                for c in waitlist.cooling]
+        parts.append(f"Cooling down ({len(rows)})\n{table(rows)}")
+    return "\n".join(parts)
+
+
+def _zalo_name(name: str) -> str:
+    return f'Zalo name "{one_line(name, 40)}"' if one_line(name) else "(no name)"
 
 
 def _request_row(request: PairingRequest, now: float, ttl: float) -> list[str]:
     left = request.expires_at(ttl) - now
     expiry = f"expires in {duration(left)}" if left > 0 else "expired"
-    name = f'Zalo name "{one_line(request.name, 40)}"' if one_line(request.name) else "(no name)"
-    return [request.code, request.user_id, name, request.account, f"age {duration(now - request.created_at)}", expiry]
+    return [request.code, request.user_id, _zalo_name(request.name), request.account, f"age {duration(now - request.created_at)}", expiry]
 
 
 class ZalouserPairing(BotPlugin):
@@ -49,7 +65,8 @@ class ZalouserPairing(BotPlugin):
     @botcmd(admin_only=True, syntax="[--account A]")
     @zalouser_command("pair list [--account A]")
     def pair_list(self, msg: Any, call: Call) -> str:
-        """List pending pairing requests: code, user id, name, account, age and expiry.
+        """List pending pairing requests (code, user id, name, account, age, expiry), the newcomers
+        turned away because the requests were full, and the requesters cooling down.
 
         Usage: !pair list [--account A]
         Without --account, the requests of every account are listed.
@@ -57,7 +74,8 @@ class ZalouserPairing(BotPlugin):
         requests = call.api.pairing_requests(call.account)
         prefix = self.bot_config.BOT_PREFIX
         ttl = call.api.pairing_ttl
-        return format_requests(requests, now=time.time(), ttl=ttl, prefix=prefix)
+        return format_requests(requests, now=time.time(), ttl=ttl, prefix=prefix,
+                               waitlist=call.api.pairing_waitlist(call.account))
 
     @botcmd(admin_only=True, syntax="<code> [--account A]")
     @zalouser_command("pair approve <code> [--account A]", arity="one")
@@ -75,7 +93,8 @@ class ZalouserPairing(BotPlugin):
     @botcmd(admin_only=True, syntax="<code> [--account A]")
     @zalouser_command("pair deny <code> [--account A]", arity="one")
     def pair_deny(self, msg: Any, call: Call) -> str:
-        """Refuse a pending pairing request; the code stops working.
+        """Refuse a pending pairing request; the code stops working, and its sender gets no new code
+        for the cooldown (pairing.cooldownSeconds, a day by default).
 
         Usage: !pair deny <code> [--account A]
         """
@@ -83,7 +102,7 @@ class ZalouserPairing(BotPlugin):
         request = call.api.deny_pairing(code, account=call.account)
         return (
             f"Denied pairing request {request.code} from {who(request.name, request.user_id)} "
-            f"on account {md_escape(request.account)}."
+            f"on account {md_escape(request.account)}; they get no new code during the cooldown."
         )
 
     @botcmd(admin_only=True, syntax="<user id or name> [--account A]")
