@@ -42,6 +42,7 @@ class ZcaError(ZalouserError):
     """A `zca` invocation failed. Keeps argv, exit code and the tool's stderr."""
 
     retryable: ClassVar[bool] = False
+    pauses_account: ClassVar[bool] = False  # the wait before a retry holds every send of the account
 
     def __init__(
         self,
@@ -74,9 +75,11 @@ class ZcaTimeout(ZcaError):
 
 
 class ZcaRateLimited(ZcaError):
-    """Zalo refused the request for sending too fast (code 221, -69)."""
+    """Zalo refused the request for sending too fast (code 221, -69). The whole account waits
+    (``pauses_account``): the limit is Zalo's per account, not per conversation."""
 
     retryable = True
+    pauses_account: ClassVar[bool] = True
 
 
 class ZcaBlocked(ZcaError):

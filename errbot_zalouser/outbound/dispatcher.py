@@ -87,6 +87,7 @@ class OutboundDispatcher:
         self._idle = threading.Condition(self._lock)  # an item finished, or stop
         self._stop_event = threading.Event()
         self._queues = Conversations()
+        self._paused_until: dict[str, float] = {}  # account -> monotonic end of a rate-limit pause
         self._threads: list[threading.Thread] = []
         self._running = False
         self._stopping = False
@@ -263,7 +264,9 @@ class OutboundDispatcher:
             return True
 
     def _backoff(self, item: OutboundItem, exc: Exception, attempt: int) -> bool:
-        """Wait before the next attempt; False when stop interrupted the wait."""
+        """Wait before the next attempt; False when stop interrupted the wait. An error whose class
+        ``pauses_account`` (a rate limit) holds every conversation of the account instead: the
+        wait then happens in ``_take_token``, for this item and for every other of the account."""
         delay = self._retry.delay(attempt)
         log.warning(
             "outbound %s %s to %s: attempt %d/%d failed (%s); retrying in %.1f s",
@@ -277,9 +280,37 @@ class OutboundDispatcher:
         )
         with self._lock:
             self._queues.bump(item.account, retried=1)
+        if getattr(exc, "pauses_account", False) is True:
+            self._pause_account(item.account, delay)
+            return True
         return self._pause(delay)
 
+    def _pause_account(self, account: str, delay: float) -> None:
+        until = self._clock() + delay
+        with self._lock:
+            if until <= self._paused_until.get(account, 0.0):
+                return
+            self._paused_until[account] = until
+            self._queues.note(account, paused_until=self._wall_clock() + delay)
+        log.warning("outbound: account %s is rate limited by Zalo; all its sends wait %.1f s", account, delay)
+
+    def _wait_for_pause(self, account: str) -> bool:
+        """Wait out the account's rate-limit pause; False when stop interrupted the wait."""
+        with self._lock:
+            until = self._paused_until.get(account)
+            left = until - self._clock() if until is not None else 0.0
+        if left > 0 and not self._pause(left):
+            return False
+        if until is not None:
+            with self._lock:
+                if self._paused_until.get(account) == until:  # not extended meanwhile
+                    del self._paused_until[account]
+                    self._queues.note(account, paused_until=None)
+        return True
+
     def _take_token(self, account: str) -> bool:
+        if not self._wait_for_pause(account):
+            return False
         bucket = self._bucket(account)
         if bucket is None:
             return True

@@ -22,8 +22,11 @@ class DispatcherStats:
     sent: int = 0
     failed: int = 0
     retried: int = 0
+    dropped: int = 0  # refused: the conversation's or the account's queue was full
+    expired: int = 0  # dropped unsent: older than the age limit
     last_sent_at: float | None = None
     last_error: str = ""
+    paused_until: float | None = None  # epoch seconds: a rate limit holds every send of the account
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,17 @@ class AccountStatus:
     group_policy: str
     warnings: tuple[str, ...] = ()
     probe: ProbeResult | None = None
+    # account safety: pairing replies to strangers in the last hour against the cap, and a
+    # Zalo rate limit holding every send of the account (epoch seconds)
+    first_contacts: int = 0
+    first_contacts_cap: int = 0
+    pairing_replies_paused: bool = False
+    sending_paused_until: float | None = None
+    # the bounded outbox and the inbound replay guard
+    dropped_replies: int = 0  # refused because a queue was full
+    expired_replies: int = 0  # dropped because they waited too long
+    old_events: int = 0  # inbound events older than the age limit, dropped
+    replayed_events: int = 0  # inbound events seen before, dropped
 
 
 class ZalouserApi(Protocol):

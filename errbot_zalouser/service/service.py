@@ -317,7 +317,7 @@ class ZalouserService:
     def status(self, *, probe: bool = False) -> list[AccountStatus]:
         extra = tuple(w for w in (self.health.warning,) if w)
         return [account_status(rt, self.outbox.stats(rt.account_id), zca=self.settings.zca, probe=probe,
-                               extra_warnings=extra)
+                               extra_warnings=extra, first_contacts=self.access.first_contacts(rt.account_id))
                 for rt in self.accounts]
 
 

@@ -10,9 +10,11 @@ from errbot_zalouser.settings import DmPolicy
 
 
 def account_status(rt: AccountRuntime, queue: DispatcherStats, *, zca: str, probe: bool,
-                   extra_warnings: tuple[str, ...] = ()) -> AccountStatus:
+                   extra_warnings: tuple[str, ...] = (), first_contacts: tuple[int, bool] = (0, False),
+                   ) -> AccountStatus:
     """``zca`` is the configured executable (named in a not-found warning); ``probe`` runs `me info`;
-    ``extra_warnings`` come from the service as a whole (the data folder)."""
+    ``extra_warnings`` come from the service as a whole (the data folder); ``first_contacts`` is
+    (pairing replies in the last hour, whether replies are paused)."""
     version, logged_in, warnings = _live_checks(rt, zca)
     warnings.extend(extra_warnings)
     listener = rt.listener.stats if rt.listener else None
@@ -33,6 +35,12 @@ def account_status(rt: AccountRuntime, queue: DispatcherStats, *, zca: str, prob
         group_policy=rt.config.group_policy,
         warnings=tuple(warnings),
         probe=_probe(rt) if probe and rt.config.enabled and logged_in else None,
+        first_contacts=first_contacts[0],
+        first_contacts_cap=rt.config.pairing.first_contacts_per_hour,
+        pairing_replies_paused=first_contacts[1],
+        sending_paused_until=queue.paused_until,
+        dropped_replies=queue.dropped,
+        expired_replies=queue.expired,
     )
 
 
