@@ -109,6 +109,9 @@ class OutboundSettings:
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 30.0
     send_timeout: float = 30.0
+    max_age_seconds: float = 600.0  # a reply not sent within this is dropped (stale, and risky)
+    max_queued_per_conversation: int = 20
+    max_queued_per_account: int = 100
 
 
 @dataclass(frozen=True)

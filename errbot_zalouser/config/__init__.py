@@ -57,6 +57,12 @@ outbound.maxAttempts            channel    integer 1..20                       4
 outbound.retryBaseSeconds       channel    seconds                             1.0
 outbound.retryMaxSeconds        channel    seconds, >= retryBaseSeconds        30.0
 outbound.sendTimeoutSeconds     channel    seconds                             30.0
+outbound.maxAgeSeconds          channel    a reply not sent within this many   600
+                                           seconds is dropped (journal too)
+outbound.maxQueuedPerConversation channel  replies waiting per chat before     20
+                                           new ones are dropped
+outbound.maxQueuedPerAccount    channel    replies waiting per account, >=     100
+                                           maxQueuedPerConversation
 listener.stallSeconds           channel    silence before a restart            3600
 listener.closedGraceSeconds     channel    seconds                             30
 listener.recycleSeconds         channel    planned restart period, or null     null

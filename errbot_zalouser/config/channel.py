@@ -85,6 +85,9 @@ _OUTBOUND_NUMBERS = {
     "retryBaseSeconds": Num("retry_base_seconds", 0, 3600),
     "retryMaxSeconds": Num("retry_max_seconds", 0, 86400),
     "sendTimeoutSeconds": Num("send_timeout", 0, 600),
+    "maxAgeSeconds": Num("max_age_seconds", 0, 7 * 86400),
+    "maxQueuedPerConversation": Num("max_queued_per_conversation", 1, 10_000, integer=True, low_inclusive=True),
+    "maxQueuedPerAccount": Num("max_queued_per_account", 1, 100_000, integer=True, low_inclusive=True),
 }
 _LISTENER_NUMBERS = {
     "stallSeconds": Num("stall_seconds", 0, 7 * 86400),
@@ -110,6 +113,10 @@ def _outbound(value: Any, warnings: Warnings) -> OutboundSettings:
     raw = read.mapping_or_empty(value, key)
     read.check_keys(raw, key, frozenset(_OUTBOUND_NUMBERS), warnings)
     settings = OutboundSettings(**read.numbers(raw, key, _OUTBOUND_NUMBERS))
+    if settings.max_queued_per_account < settings.max_queued_per_conversation:
+        raise ConfigError(f"{key}.maxQueuedPerAccount", f"{settings.max_queued_per_account} is smaller than "
+                          f"maxQueuedPerConversation ({settings.max_queued_per_conversation})",
+                          "raise maxQueuedPerAccount or lower maxQueuedPerConversation")
     if settings.retry_max_seconds < settings.retry_base_seconds:
         raise ConfigError(f"{key}.retryMaxSeconds", f"{settings.retry_max_seconds:g} is smaller than "
                           f"retryBaseSeconds ({settings.retry_base_seconds:g})",

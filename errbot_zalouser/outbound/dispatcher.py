@@ -26,7 +26,7 @@ from errbot_zalouser.model import SendResult
 from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.outbound.journaling import JournalLink, JournalOutcome
-from errbot_zalouser.outbound.queues import Conversations, DispatcherStats, Entry
+from errbot_zalouser.outbound.queues import Conversations, DispatcherStats, Entry, QueueLimits
 from errbot_zalouser.outbound.ratelimit import TokenBucket
 from errbot_zalouser.outbound.retry import RetryPolicy
 
@@ -61,6 +61,8 @@ class OutboundDispatcher:
         on_sent: Callable[[OutboundItem, SendResult], None] | None = None,
         on_failed: Callable[[OutboundItem, Exception], None] | None = None,
         on_journal: JournalOutcome | None = None,
+        limits: QueueLimits = QueueLimits(),
+        on_dropped: Callable[[OutboundItem, int], None] | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -74,6 +76,9 @@ class OutboundDispatcher:
         self._rate_limits = rate_limits
         self._journal = journal
         self._journaling = JournalLink(journal, on_journal)
+        self._limits = limits
+        self._on_dropped = on_dropped
+        self._overflowing: dict[str, int] = {}  # conversation -> replies dropped in this overflow
         self._on_sent = on_sent
         self._on_failed = on_failed
         self._sleep = sleep
@@ -167,22 +172,47 @@ class OutboundDispatcher:
         """
         self.submit_many([item])
 
-    def submit_many(self, items: Iterable[OutboundItem]) -> None:
-        """Journal and queue several items (one reply's chunks) at once, keeping their order."""
+    def submit_many(self, items: Iterable[OutboundItem]) -> bool:
+        """Journal and queue several items (one reply's chunks) at once, keeping their order.
+
+        Returns False when the reply was refused whole because its conversation (or its account)
+        has too much waiting already (see ``QueueLimits``): it is counted as dropped and logged
+        once per overflow, and ``on_dropped(item, dropped so far)`` is told.
+        """
         items = list(items)
         for item in items:
             if not isinstance(item, OutboundItem):
                 raise TypeError(f"expected OutboundItem, got {type(item).__name__}")
         if not items:
-            return
+            return True
         with self._submit_lock:
             with self._lock:
-                if self._stopping and not self._journaling:
-                    log.warning("outbound: %d item(s) queued while stopped and without a journal", len(items))
+                if self._queues.refuses(items[0].conversation_key, items[0].account, self._limits):
+                    dropped = self._count_drop(items)
+                else:
+                    dropped = 0
+                    if self._stopping and not self._journaling:
+                        log.warning("outbound: %d item(s) queued while stopped and without a journal", len(items))
+            if dropped:
+                _call(self._on_dropped, items[0], dropped)
+                return False
             self._journaling.add(items)
             with self._lock:
                 for item in items:
                     self._enqueue(item)
+            return True
+
+    def _count_drop(self, items: list[OutboundItem]) -> int:
+        """Count a refused reply (caller holds the lock); one warning per overflow of a conversation."""
+        item = items[0]
+        key = item.conversation_key
+        self._queues.bump(item.account, dropped=len(items))
+        before = self._overflowing.get(key, 0)
+        self._overflowing[key] = before + len(items)
+        if before == 0:
+            log.warning("outbound: %s already has %d repl(ies) waiting; new replies to it are dropped until it "
+                        "drains (a flood cannot build a backlog)", key, self._queues.waiting(key))
+        return self._queues.stats(item.account).dropped
 
     # --- stats -----------------------------------------------------------------------------------
 
@@ -204,11 +234,22 @@ class OutboundDispatcher:
             self._work.notify()
 
     def _replay(self) -> None:
-        """Put the journal's pending items in front of anything submitted before start."""
+        """Put the journal's pending items in front of anything submitted before start; items past
+        the age limit (or their own end) are dropped unsent, with one log line."""
         with self._lock:
             known = self._queues.queued_ids()
-        replayed = self._journaling.replayable(known)
+        now = self._wall_clock()
+        replayed, stale = [], []
+        for item in self._journaling.replayable(known):
+            (stale if item.expired(now, self._limits.max_age) else replayed).append(item)
+        if stale:
+            log.info("outbound: %d unsent item(s) from the journal are older than %s or past their end; "
+                     "dropped unsent", len(stale), _age(self._limits.max_age))
+            for item in stale:
+                self._journaling.done(item)
         with self._lock:
+            for item in stale:
+                self._queues.bump(item.account, expired=1)
             for item in reversed(replayed):
                 self._enqueue(item, front=True)
 
@@ -237,9 +278,13 @@ class OutboundDispatcher:
             return self._queues.take()
 
     def _release(self, entry: Entry, finished: bool) -> None:
+        key = entry.item.conversation_key
         with self._lock:
             if self._queues.release(entry, finished):
                 self._work.notify()
+            elif key in self._overflowing and not self._queues.waiting(key):
+                log.info("outbound: %s drained; %d repl(ies) were dropped while it was full", key,
+                         self._overflowing.pop(key))
             self._idle.notify_all()
 
     def _deliver(self, item: OutboundItem) -> bool:
@@ -250,6 +295,9 @@ class OutboundDispatcher:
             attempt += 1
             if not self._take_token(item.account):
                 return False
+            if item.expired(self._wall_clock(), self._limits.max_age):
+                self._expire(item)
+                return True
             started = self._clock()
             try:
                 result = self._send(item)
@@ -338,6 +386,13 @@ class OutboundDispatcher:
 
     # --- outcomes --------------------------------------------------------------------------------
 
+    def _expire(self, item: OutboundItem) -> None:
+        log.info("outbound %s %s to %s dropped unsent: older than %s or past its end", item.kind, item.id,
+                 item.conversation_key, _age(self._limits.max_age))
+        self._journaling.done(item)
+        with self._lock:
+            self._queues.bump(item.account, expired=1)
+
     def _succeed(self, item: OutboundItem, result: SendResult, duration: float) -> None:
         log.debug(
             "outbound %s %s to %s sent in %.0f ms (message id %s)",
@@ -372,6 +427,10 @@ class OutboundDispatcher:
             self._queues.bump(item.account, failed=1)
             self._queues.note(item.account, last_error=f"{type(exc).__name__}: {exc}")
         _call(self._on_failed, item, exc)
+
+
+def _age(seconds: float | None) -> str:
+    return "the age limit" if seconds is None else f"{seconds:g} s"
 
 
 def _call(callback: Callable[..., Any] | None, *args: object) -> None:

@@ -34,6 +34,7 @@ class OutboundItem:
     url: str = ""
     caption: str = ""
     created_at: float = field(default_factory=time.time)
+    expires_at: float | None = None  # epoch seconds after which it is dropped unsent (a pairing code's end)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -46,6 +47,12 @@ class OutboundItem:
             raise ValueError("a text item needs non-blank text")
         if self.kind != "text" and not self.url:
             raise ValueError(f"a {self.kind} item needs a url")
+
+    def expired(self, now: float, max_age: float | None) -> bool:
+        """Past its own end, or older than ``max_age`` seconds (None: no age limit)."""
+        if self.expires_at is not None and now >= self.expires_at:
+            return True
+        return max_age is not None and now - self.created_at > max_age
 
     @property
     def conversation_key(self) -> str:
@@ -63,6 +70,7 @@ class OutboundItem:
             "url": self.url,
             "caption": self.caption,
             "created_at": self.created_at,
+            "expires_at": self.expires_at,
         }
 
     @classmethod
@@ -76,6 +84,9 @@ class OutboundItem:
         created_at = obj.get("created_at", 0.0)
         if isinstance(created_at, bool) or not isinstance(created_at, (int, float)):
             raise ValueError("outbound item created_at is not a number")
+        expires_at = obj.get("expires_at")
+        if expires_at is not None and (isinstance(expires_at, bool) or not isinstance(expires_at, (int, float))):
+            raise ValueError("outbound item expires_at is not a number")
         return cls(
             id=_str(obj, "id"),
             account=_str(obj, "account"),
@@ -85,6 +96,7 @@ class OutboundItem:
             url=_str(obj, "url", ""),
             caption=_str(obj, "caption", ""),
             created_at=float(created_at),
+            expires_at=None if expires_at is None else float(expires_at),
         )
 
 

@@ -30,6 +30,19 @@ class DispatcherStats:
 
 
 @dataclass(frozen=True)
+class QueueLimits:
+    """Bounds on what waits: a reply is refused when its conversation already has
+    ``per_conversation`` items waiting, or when the account has ``per_account`` waiting and the
+    conversation has any (a conversation's first reply always gets in, so a flood elsewhere never
+    silences it); an item older than ``max_age`` seconds, or past its own ``expires_at``, is
+    dropped unsent. None means no bound."""
+
+    per_conversation: int | None = None
+    per_account: int | None = None
+    max_age: float | None = None
+
+
+@dataclass(frozen=True)
 class Entry:
     """A queued item and its submission number (drain waits by it)."""
 
@@ -95,6 +108,16 @@ class Conversations:
             return self._schedule(key)
         self._queues.pop(key, None)
         return False
+
+    def refuses(self, key: str, account: str, limits: QueueLimits) -> bool:
+        """Whether a new reply for conversation ``key`` is over the limits."""
+        waiting = len(self._queues.get(key, ()))
+        if limits.per_conversation is not None and waiting >= limits.per_conversation:
+            return True
+        return limits.per_account is not None and waiting > 0 and self.stats(account).queued >= limits.per_account
+
+    def waiting(self, key: str) -> int:
+        return len(self._queues.get(key, ()))
 
     def queued_ids(self) -> set[str]:
         return {entry.item.id for queue in self._queues.values() for entry in queue}

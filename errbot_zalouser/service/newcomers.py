@@ -109,8 +109,9 @@ class PairingDesk:
             tell = not allowed and not desk.silent_notified
             if tell:
                 desk.silent_notified = True
-        if allowed:
-            self._outbox.send_text(rt.account_id, Target(event.sender_id), reply)
+        if allowed:  # never sent after the code it carries has expired
+            self._outbox.send_text(rt.account_id, Target(event.sender_id), reply,
+                                   expires_at=request.expires_at(pairing.ttl_seconds))
         elif tell:
             self._notify(f"Pairing replies are paused on account {rt.account_id}: "
                          f"{pairing.first_contacts_per_hour} strangers got a code in the last hour, and Zalo "

@@ -102,7 +102,7 @@ class ZalouserService:
         notify_admins = notify_admins or _log_notice
         self.health = DataFolderHealth(Path(data_dir) / "zalouser", notify_admins, clock)
         self.outbox = Outbox(self.accounts, settings.outbound, Path(data_dir) / "zalouser", clock=clock,
-                             health=self.health)
+                             health=self.health, notify_admins=notify_admins)
         self.access = AccessControl(
             self.accounts, stores or open_stores(Path(data_dir)), self.outbox,
             notify_admins=notify_admins, command_prefix=command_prefix,

@@ -59,14 +59,14 @@ class Harness:
 
 @pytest.fixture
 def make_service(sim: SimControl, tmp_path: Path) -> Iterator[Callable[..., Harness]]:
-    """``make(block=None, *, stores=None, start=False)`` -> a Harness (stopped at the end)."""
+    """``make(block=None, *, stores=None, start=False, data_dir=None)`` -> a Harness (stopped at the end)."""
     made: list[Harness] = []
 
     def make(block: dict[str, Any] | None = None, *, stores: Stores | None = None, start: bool = False,
-             admin_ids: frozenset[str] = frozenset({ADMIN})) -> Harness:
+             admin_ids: frozenset[str] = frozenset({ADMIN}), data_dir: Path | None = None) -> Harness:
         clock, notices = Clock(), []
         factory, listeners = listener_factory()
-        data_dir = tmp_path / f"data{len(made)}"
+        data_dir = data_dir or tmp_path / f"data{len(made)}"
         settings = parse_channel_block({"outbound": FAST_OUTBOUND, **(block or {})}, zca="zca", env={})
         service = ZalouserService(settings, data_dir, runner=InProcessZca(sim.home), stores=stores,
                                   notify_admins=notices.append, clock=clock, admin_ids=admin_ids,
