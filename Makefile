@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bytecode clean
+.PHONY: run test lint bench bytecode clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,16 @@ bytecode: $(STAMP)
 run: bytecode
 	$(PY) -m errbot_zalouser run
 
-test: bytecode
+# Lint, types and the import contracts (tests/test_architecture.py) are part of the test command.
+lint: $(STAMP)
+	$(PY) -m ruff check errbot_zalouser plugins tests bench
+	$(PY) -m mypy
+
+test: lint bytecode
 	$(PY) -m pytest
 
 bench: bytecode
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -106,7 +106,7 @@ def make_plugin(api: BenchApi) -> Any:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def run(contact_count: int = CONTACTS, query_count: int = QUERIES) -> dict[str, Any]:

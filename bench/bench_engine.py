@@ -2,7 +2,7 @@
 
 Both sides run with the same simulated network latency (LATENCY_MS per Zalo call):
 
-* engine: the real engine program (engine.mjs under Node) on tests/engine/fake_zca, driven
+* engine: the real engine program (engine.mjs under Node) on tests/transport/engine/fake_zca, driven
   through ``EngineClient``; FakeZca.set_latency delays every zca-js call. After a warm-up (start,
   login, a few sends), SERIAL sends one after another give the wall latency of a send and the
   engine process's CPU per send (/proc/<pid>/stat utime+stime, before and after); processes started
@@ -36,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.common import ZCA_SIM, children_cpu_seconds, new_sim, percentile, proc_status_kb, r, sim_env, target, workdir
 from errbot_zalouser.errors import EngineNotInstalled
 from errbot_zalouser.model import Target
 from errbot_zalouser.simulator import seed
@@ -44,8 +45,6 @@ from errbot_zalouser.transport.engine.client import EngineClient
 from errbot_zalouser.transport.engine.engine import Engine, EngineSettings
 from errbot_zalouser.transport.engine.install import default_folder, pinned_version, zca_js_dir
 from errbot_zalouser.transport.runner import CliRunner
-
-from bench.common import ZCA_SIM, children_cpu_seconds, new_sim, percentile, proc_status_kb, r, sim_env, target, workdir
 
 LATENCY_MS = 150
 SERIAL = 100
@@ -140,7 +139,7 @@ def latency_figures(walls: list[float]) -> dict[str, Any]:
 
 
 def run_engine(base: Path, node: str) -> dict[str, Any]:
-    from tests.engine.fakezca import FakeZca
+    from tests.transport.engine.fakezca import FakeZca
 
     fake = FakeZca.create(base / "fake")
     fake.set_latency(LATENCY_MS)

@@ -30,13 +30,6 @@ import threading
 import time
 from typing import Any
 
-from errbot_zalouser import plugins_dir
-from errbot_zalouser.model import InboundEvent
-from errbot_zalouser.simulator import events as sim_events
-from errbot_zalouser.simulator import render
-from errbot_zalouser.transport.lines import LineBuffer
-from errbot_zalouser.transport.listener import Listener, _Session
-
 from bench.common import (
     Deadline,
     config_module,
@@ -49,6 +42,12 @@ from bench.common import (
     workdir,
     write_noop_plugin,
 )
+from errbot_zalouser import plugins_dir
+from errbot_zalouser.model import InboundEvent
+from errbot_zalouser.simulator import events as sim_events
+from errbot_zalouser.simulator import render
+from errbot_zalouser.transport.lines import LineBuffer
+from errbot_zalouser.transport.listener import Listener, Session
 
 EVENTS = 20_000
 TARGET_EVENTS_PER_S = 5_000
@@ -129,9 +128,9 @@ def chunks(lines: list[str]) -> list[bytes]:
     return [data[i:i + READ_SIZE] for i in range(0, len(data), READ_SIZE)]
 
 
-def new_session() -> _Session:
+def new_session() -> Session:
     now = time.monotonic()
-    return _Session(child=None, started=now, last_output=now, lines=LineBuffer(1_048_576))
+    return Session(child=None, started=now, last_output=now, lines=LineBuffer(1_048_576))
 
 
 class Harness:

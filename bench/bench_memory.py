@@ -24,8 +24,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from errbot_zalouser.simulator import seed
-
 from bench.common import (
     ADMIN,
     UNBOUND_OUTBOUND,
@@ -41,6 +39,7 @@ from bench.common import (
     workdir,
     write_config,
 )
+from errbot_zalouser.simulator import seed
 
 CONTACTS = 10_000
 GROUPS = 500

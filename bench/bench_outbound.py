@@ -22,6 +22,7 @@ conversation can be measured: zca-sim's end (calls.jsonl) to the next exec (the 
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from pathlib import Path
@@ -109,7 +110,7 @@ def gaps(sim: Any, calls: list[dict[str, Any]], targets: list[Target] | None) ->
     groups = [[c for c in calls if t.thread_id in (c.get("argv") or [])] for t in targets] if targets else [calls]
     for group in groups:
         mine = sorted((c for c in group if c.get("pid") in stamps), key=lambda c: stamps[c["pid"]])
-        for before, after in zip(mine, mine[1:]):
+        for before, after in itertools.pairwise(mine):
             end = stamps[before["pid"]] + before["duration_ms"] / 1000
             out.append((stamps[after["pid"]] - end) * 1000)
     return out

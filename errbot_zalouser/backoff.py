@@ -15,7 +15,7 @@ def backoff_delay(retry: int, initial: float, maximum: float, rng: Callable[[], 
     ``initial * 2**retry``, capped at ``maximum``, then jittered down by up to a quarter: waiting
     callers spread out, and no wait is longer than the cap. ``rng`` returns a float in [0, 1).
     """
-    ceiling = min(maximum, initial * 2 ** min(max(retry, 0), 32))
+    ceiling = min(maximum, initial * 2.0 ** min(max(retry, 0), 32))
     return max(0.0, ceiling * (1.0 - 0.25 * rng()))
 
 

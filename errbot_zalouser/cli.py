@@ -12,12 +12,14 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from errbot_zalouser.config import load_settings
 from errbot_zalouser.errors import ZalouserError
+from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.transport.argv import build_args
 from errbot_zalouser.transport.client import ZcaClient
 from errbot_zalouser.transport.runner import CliRunner
@@ -30,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.handler(args)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except ZalouserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -82,7 +85,7 @@ def _load(config_path: str) -> tuple[Any, bool]:
     return module, True
 
 
-def _account(config: Any, account: str | None):
+def _account(config: Any, account: str | None) -> tuple[Settings, AccountConfig]:
     settings = load_settings(config)
     return settings, settings.account(account or settings.default_account)
 
@@ -163,7 +166,7 @@ def _import_openclaw(args: argparse.Namespace) -> int:
     from errbot_zalouser.stores.jsonfile import open_stores
 
     config, found = _load(args.config)
-    settings, account = _account(config, args.account)
+    _, account = _account(config, args.account)
     data_dir = Path(config.BOT_DATA_DIR)
     if not found:
         print(f"note: no {args.config}; importing into {data_dir}", file=sys.stderr)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from errbot_zalouser import backend_dir, plugins_dir
 from errbot_zalouser.simulator import seed
@@ -51,7 +52,7 @@ AUTOINSTALL_DEPS = False
 CORE_PLUGINS = ("ACLs", "Help", "Health", "Utils", "CommandNotFoundFilter")
 
 
-def simulator_config(data: Path, log: Path, zca: str, zalouser: dict, *,
+def simulator_config(data: Path, log: Path, zca: str, zalouser: dict[str, Any], *,
                      admins: tuple[str, ...] = (f"zalouser:{ADMIN_ID}",), extra: str = "", level: str = "INFO",
                      plugins: str | list[str] | None = None, backend_name: str = "Zalouser",
                      core: tuple[str, ...] = CORE_PLUGINS) -> str:
@@ -88,7 +89,7 @@ def _write_config(workdir: Path, home: Path, data: Path) -> Path:
     return path
 
 
-def _chat(sim: SimControl, bot: subprocess.Popen, workdir: Path) -> int:
+def _chat(sim: SimControl, bot: subprocess.Popen[bytes], workdir: Path) -> int:
     try:
         sim.wait_listener(timeout=30, min_starts=sim.listener_starts() + 1)
     except TimeoutError:
@@ -142,7 +143,7 @@ def _print_replies(sim: SimControl, stop: threading.Event) -> None:
         seen = len(rows)
 
 
-def _stop(bot: subprocess.Popen) -> None:
+def _stop(bot: subprocess.Popen[bytes]) -> None:
     if bot.poll() is None:
         bot.send_signal(signal.SIGTERM)
         try:

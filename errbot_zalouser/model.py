@@ -192,10 +192,14 @@ class InboundEvent:
 
 
 def _is_group(obj: Mapping[str, Any], meta: Mapping[str, Any]) -> bool:
-    if isinstance(meta.get("isGroup"), bool):
-        return meta["isGroup"]
-    if obj.get("chatType") in ("group", "user"):
-        return obj["chatType"] == "group"
+    flag = meta.get("isGroup")
+    if isinstance(flag, bool):
+        return flag
+    chat_type = obj.get("chatType")
+    if chat_type == "group":
+        return True
+    if chat_type == "user":
+        return False
     return obj.get("type") == 1
 
 

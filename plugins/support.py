@@ -195,7 +195,7 @@ def _run(plugin: Any, msg: Any, args: str, body: Callable[..., str], spec: _Spec
     except StoreError as exc:
         log.warning("%s%s: store failed: %s", prefix, _command_words(spec.usage), exc)
         return f"Nothing was saved: {md_escape(one_line(str(exc), 300))}"
-    except Exception:  # noqa: BLE001 - a command must answer, and never echo internals
+    except Exception:  # a command must answer, and never echo internals
         log.exception("%s%s failed", prefix, _command_words(spec.usage))
         return f"{prefix}{_command_words(spec.usage)} failed unexpectedly; see the bot log."
 
@@ -275,7 +275,7 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -
 
 def duration(seconds: float) -> str:
     """A compact duration: 45s, 5m, 2h05m, 3d04h."""
-    total = int(round(max(seconds, 0.0)))
+    total = round(max(seconds, 0.0))
     if total < 60:
         return f"{total}s"
     if total < 3600:

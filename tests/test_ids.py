@@ -38,7 +38,7 @@ FORTY_DIGITS = "1234567890" * 4
         (" 12", False),  # is_id takes no spaces and no prefixes: parse() reads what people write
         ("zalouser:12", False),
         ("٤٢", False),  # Arabic-Indic digits are digits to Python, not to Zalo
-        ("１２", False),  # full-width digits
+        ("１２", False),  # noqa: RUF001 - full-width digits on purpose
         ("-1", False),
     ],
 )

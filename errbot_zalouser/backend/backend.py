@@ -12,17 +12,17 @@ import queue
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from cachetools import TTLCache
 from errbot.backends.base import ONLINE, Message, Person, Room
 from errbot.core import ErrBot
 
-from errbot_zalouser.backend.identifiers import ZaloOccupant, ZaloPerson, ZaloRoom, parse_identifier
 from errbot_zalouser import untrusted
+from errbot_zalouser.backend.identifiers import ZaloOccupant, ZaloPerson, ZaloRoom, parse_identifier
 from errbot_zalouser.backend.render import MarkdownRenderer
 from errbot_zalouser.errors import ZalouserError, ZcaError
-from errbot_zalouser.model import InboundEvent, Target
+from errbot_zalouser.model import InboundEvent, Target, ZaloUser
 from errbot_zalouser.service.service import ListenerChange, ZalouserService
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class ZalouserBackend(ErrBot):
         self._stopping = threading.Event()
         self._connected = False
         self._shut_down = False
-        self._drop_notes: TTLCache = TTLCache(maxsize=1000, ttl=3600)
+        self._drop_notes: TTLCache[tuple[str, str, str], bool] = TTLCache(maxsize=1000, ttl=3600)
         try:
             self.zalouser = service_factory(
                 config, notify_admins=self._notify_admins, admin_ids=admin_ids(getattr(config, "BOT_ADMINS", ())),
@@ -55,6 +55,8 @@ class ZalouserBackend(ErrBot):
             # errbot logs any other exception with a traceback; a start-up problem is one line.
             raise SystemExit(f"Zalouser backend cannot start: {exc}") from None
         me = self.zalouser.self_user()
+        if me is None:  # preflight learns it for every enabled account
+            raise SystemExit("Zalouser backend cannot start: the default account's own Zalo user is unknown")
         self.bot_identifier = ZaloPerson(me.user_id, me.name, self.zalouser.default_account)
 
     # --- errbot contract ----------------------------------------------------------------------
@@ -105,10 +107,11 @@ class ZalouserBackend(ErrBot):
     def group_exists(self, group_id: str) -> bool:
         return self.zalouser.group_exists(group_id)
 
-    def group_members(self, group_id: str) -> list:
+    def group_members(self, group_id: str) -> list[ZaloUser]:
         return self.zalouser.members_of(group_id)
 
-    def send_stream_request(self, user, fsource, name=None, size=None, stream_type=None):
+    def send_stream_request(self, user: Any, fsource: Any, name: str | None = None, size: int | None = None,
+                            stream_type: str | None = None) -> NoReturn:
         raise NotImplementedError(
             "Zalouser cannot upload file streams; send a public URL with self._bot.send_url(identifier, url)"
         )

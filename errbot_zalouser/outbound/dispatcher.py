@@ -1,15 +1,23 @@
-"""Ordered, parallel, rate-limited, retrying delivery of outbound items.
+"""Ordered, parallel, rate-limited, retrying, bounded delivery of outbound items.
 
-Each conversation (account + target) is a FIFO (``queues``): its items go out one at a time, in
-submission order. Conversations are served round-robin by a fixed pool of worker threads, so a
-slow `zca` call in one chat never delays another beyond the pool size. Before every attempt the
-account's token bucket is taken. A failure is retried as ``retry.RetryPolicy`` decides by its
-type (a ``ZalouserError`` with ``retryable = True``), with capped exponential backoff while the
-conversation waits; any other failure, or the last attempt, is logged at ERROR (with the tool's
-stderr), counted, reported to ``on_failed`` and marked done, and the conversation moves on.
+Each conversation (account + target) is a FIFO: its items go out one at a time, in submission
+order. Conversations are served round-robin by a fixed pool of worker threads, so a slow `zca`
+call in one chat never delays another beyond the pool size. Before every attempt the account's
+token bucket is taken. A failure is retried as ``retry.RetryPolicy`` decides by its type (a
+``ZalouserError`` with ``retryable = True``), with capped exponential backoff while the
+conversation waits; an error whose class ``pauses_account`` (Zalo's rate limit) holds every
+conversation of the account for that wait. Any other failure, or the last attempt, is logged at
+ERROR (with the tool's stderr), counted, reported to ``on_failed`` and marked done, and the
+conversation moves on.
 
-With a ``Journal`` (``journaling``), ``submit`` records items durably before queueing them and
-``start`` re-queues what a previous run left unsent; ``stop`` leaves unsent items in the journal.
+Bounded (``queues.QueueLimits``): a reply whose conversation (or account) already has too much
+waiting is refused whole, counted and logged once per overflow; an item older than the age
+limit, or past its own end, is dropped unsent, at replay and before each attempt.
+
+With a ``Journal`` (``journaling.JournalLink``), ``submit`` records items durably before
+queueing them and ``start`` re-queues what a previous run left unsent; ``stop`` leaves unsent
+items in the journal. The queues themselves (which conversation a worker may take next, the
+counters) are ``queues.ConversationQueues``.
 """
 
 from __future__ import annotations
@@ -18,7 +26,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from errbot_zalouser import untrusted
 from errbot_zalouser.errors import ZalouserError
@@ -26,11 +33,12 @@ from errbot_zalouser.model import SendResult
 from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.outbound.journaling import JournalLink, JournalOutcome
-from errbot_zalouser.outbound.queues import Conversations, DispatcherStats, Entry, QueueLimits
+from errbot_zalouser.outbound.pause import AccountPauses
+from errbot_zalouser.outbound.queues import ConversationQueues, DispatcherStats, QueueLimits
 from errbot_zalouser.outbound.ratelimit import TokenBucket
 from errbot_zalouser.outbound.retry import RetryPolicy
 
-__all__ = ["DispatcherStats", "OutboundDispatcher", "OutboundItem"]
+__all__ = ["DispatcherStats", "OutboundDispatcher", "OutboundItem", "QueueLimits"]
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +53,9 @@ class OutboundDispatcher:
     ``send`` performs one attempt and raises on failure. ``rate_limits`` maps an account to its
     bucket (a mapping, or a callable returning a bucket or None). ``sleep``, when given, is used
     for backoff and rate-limit waits (tests pass a fake); by default waits are interruptible by
-    ``stop``. ``clock`` times sends for the debug log; ``wall_clock`` stamps ``last_sent_at``.
+    ``stop``. ``clock`` times sends, backoff and pauses; ``wall_clock`` stamps ``last_sent_at``
+    and ages items. ``on_journal`` is told of the journal's writes (``JournalLink``);
+    ``on_dropped(item, dropped so far)`` of each refused reply.
     """
 
     def __init__(
@@ -61,7 +71,7 @@ class OutboundDispatcher:
         on_sent: Callable[[OutboundItem, SendResult], None] | None = None,
         on_failed: Callable[[OutboundItem, Exception], None] | None = None,
         on_journal: JournalOutcome | None = None,
-        limits: QueueLimits = QueueLimits(),
+        limits: QueueLimits = QueueLimits(),  # noqa: B008 - a frozen value, shared safely
         on_dropped: Callable[[OutboundItem, int], None] | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -77,25 +87,23 @@ class OutboundDispatcher:
         self._journal = journal
         self._journaling = JournalLink(journal, on_journal)
         self._limits = limits
-        self._on_dropped = on_dropped
-        self._overflowing: dict[str, int] = {}  # conversation -> replies dropped in this overflow
         self._on_sent = on_sent
         self._on_failed = on_failed
+        self._on_dropped = on_dropped
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
         self._name = name
         self._lifecycle_lock = threading.Lock()  # start and stop do not overlap
         self._submit_lock = threading.Lock()  # keeps journal order == queue order
-        self._lock = threading.Lock()
-        self._work = threading.Condition(self._lock)  # a conversation became ready, or stop
-        self._idle = threading.Condition(self._lock)  # an item finished, or stop
+        self._queues = ConversationQueues()
         self._stop_event = threading.Event()
-        self._queues = Conversations()
-        self._paused_until: dict[str, float] = {}  # account -> monotonic end of a rate-limit pause
         self._threads: list[threading.Thread] = []
         self._running = False
-        self._stopping = False
+        self._pauses = AccountPauses(clock, wall_clock,
+                                     lambda account, until: self._queues.note(account, paused_until=until))
+        self._overflow_lock = threading.Lock()
+        self._overflowing: dict[str, int] = {}  # conversation -> replies dropped in its current overflow
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -105,13 +113,13 @@ class OutboundDispatcher:
         A stopped dispatcher may be started again once all its workers have exited.
         """
         with self._lifecycle_lock, self._submit_lock:
-            with self._lock:
-                if self._running:
-                    raise RuntimeError("the outbound dispatcher is already running")
-                if any(thread.is_alive() for thread in self._threads):
-                    raise RuntimeError("the outbound dispatcher's previous workers are still busy")
-                self._running, self._stopping = True, False
-                self._stop_event.clear()
+            if self._running:
+                raise RuntimeError("the outbound dispatcher is already running")
+            if any(thread.is_alive() for thread in self._threads):
+                raise RuntimeError("the outbound dispatcher's previous workers are still busy")
+            self._running = True
+            self._queues.open()
+            self._stop_event.clear()
             self._replay()
             self._threads = [
                 threading.Thread(target=self._worker, name=f"{self._name}-{index}", daemon=True)
@@ -128,10 +136,8 @@ class OutboundDispatcher:
         journal for the next process. Returns True when every worker has exited.
         """
         with self._lifecycle_lock:
-            with self._lock:
-                self._running, self._stopping = False, True
-                self._work.notify_all()
-                self._idle.notify_all()
+            self._running = False
+            self._queues.close()
             self._stop_event.set()
             deadline = time.monotonic() + timeout
             for thread in self._threads:
@@ -150,34 +156,24 @@ class OutboundDispatcher:
 
         Returns False on timeout, or at once when the dispatcher is stopped.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._lock:
-            target = self._queues.last_seq
-            while not self._queues.finished_through(target):
-                if self._stopping:
-                    return False
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self._idle.wait(remaining)
-            return True
+        return self._queues.drain(timeout)
 
     # --- submitting ------------------------------------------------------------------------------
 
-    def submit(self, item: OutboundItem) -> None:
+    def submit(self, item: OutboundItem) -> bool:
         """Journal ``item``, then queue it behind earlier items of its conversation.
 
         Never waits for a send. Before ``start`` or after ``stop`` the item waits for the next
-        ``start`` (with a journal, also for the next process).
+        ``start`` (with a journal, also for the next process). False when refused (see below).
         """
-        self.submit_many([item])
+        return self.submit_many([item])
 
     def submit_many(self, items: Iterable[OutboundItem]) -> bool:
-        """Journal and queue several items (one reply's chunks) at once, keeping their order.
+        """Journal and queue several items (one reply's chunks, one conversation) at once, in order.
 
-        Returns False when the reply was refused whole because its conversation (or its account)
-        has too much waiting already (see ``QueueLimits``): it is counted as dropped and logged
-        once per overflow, and ``on_dropped(item, dropped so far)`` is told.
+        Returns False when the reply was refused whole because its conversation (or account) has
+        too much waiting already (``QueueLimits``): it is counted as dropped, logged once per
+        overflow, and ``on_dropped(item, dropped so far)`` is told.
         """
         items = list(items)
         for item in items:
@@ -186,110 +182,84 @@ class OutboundDispatcher:
         if not items:
             return True
         with self._submit_lock:
-            with self._lock:
-                if self._queues.refuses(items[0].conversation_key, items[0].account, self._limits):
-                    dropped = self._count_drop(items)
-                else:
-                    dropped = 0
-                    if self._stopping and not self._journaling:
-                        log.warning("outbound: %d item(s) queued while stopped and without a journal", len(items))
-            if dropped:
-                _call(self._on_dropped, items[0], dropped)
-                return False
-            self._journaling.add(items)
-            with self._lock:
-                for item in items:
-                    self._enqueue(item)
-            return True
+            if self._queues.fits(items[0], self._limits):
+                if self._queues.closed and not self._journaling:
+                    log.warning("outbound: %d item(s) queued while stopped and without a journal", len(items))
+                self._journaling.add(items)
+                self._queues.add(items)
+                return True
+        self._dropped(items)
+        return False
 
-    def _count_drop(self, items: list[OutboundItem]) -> int:
-        """Count a refused reply (caller holds the lock); one warning per overflow of a conversation."""
-        item = items[0]
-        key = item.conversation_key
-        self._queues.bump(item.account, dropped=len(items))
-        before = self._overflowing.get(key, 0)
-        self._overflowing[key] = before + len(items)
+    def _dropped(self, items: list[OutboundItem]) -> None:
+        key = items[0].conversation_key
+        self._queues.count(items[0].account, dropped=len(items))
+        with self._overflow_lock:
+            before = self._overflowing.get(key, 0)
+            self._overflowing[key] = before + len(items)
         if before == 0:
             log.warning("outbound: %s already has %d repl(ies) waiting; new replies to it are dropped until it "
                         "drains (a flood cannot build a backlog)", key, self._queues.waiting(key))
-        return self._queues.stats(item.account).dropped
+        _call(self._on_dropped, items[0], self._queues.of(items[0].account).dropped)
 
     # --- stats -----------------------------------------------------------------------------------
 
     @property
     def stats(self) -> DispatcherStats:
         """Totals over all accounts (a frozen snapshot)."""
-        with self._lock:
-            return self._queues.total
+        return self._queues.total
 
     def account_stats(self, account: str) -> DispatcherStats:
         """The same numbers for one account."""
-        with self._lock:
-            return self._queues.stats(account)
+        return self._queues.of(account)
 
-    # --- queue (caller holds self._lock) ------------------------------------------------------------
-
-    def _enqueue(self, item: OutboundItem, *, front: bool = False) -> None:
-        if self._queues.enqueue(item, front=front):
-            self._work.notify()
+    # --- the journal ----------------------------------------------------------------------------
 
     def _replay(self) -> None:
         """Put the journal's pending items in front of anything submitted before start; items past
         the age limit (or their own end) are dropped unsent, with one log line."""
-        with self._lock:
-            known = self._queues.queued_ids()
         now = self._wall_clock()
-        replayed, stale = [], []
-        for item in self._journaling.replayable(known):
+        replayed: list[OutboundItem] = []
+        stale: list[OutboundItem] = []
+        for item in self._journaling.replayable(self._queues.queued_ids()):
             (stale if item.expired(now, self._limits.max_age) else replayed).append(item)
         if stale:
             log.info("outbound: %d unsent item(s) from the journal are older than %s or past their end; "
                      "dropped unsent", len(stale), _age(self._limits.max_age))
             for item in stale:
                 self._journaling.done(item)
-        with self._lock:
-            for item in stale:
-                self._queues.bump(item.account, expired=1)
-            for item in reversed(replayed):
-                self._enqueue(item, front=True)
+                self._queues.count(item.account, expired=1)
+        self._queues.add(replayed, front=True)
 
     # --- workers ---------------------------------------------------------------------------------
 
     def _worker(self) -> None:
         while True:
-            entry = self._take()
+            entry = self._queues.take()
             if entry is None:
                 return
             finished = False
             try:
                 finished = self._deliver(entry.item)
-            except Exception as exc:  # a bug in a callback lookup, never in send (handled there)
+            except Exception as exc:  # noqa: BLE001 - a bug outside send (which _deliver handles) fails the item, not the worker
                 self._fail(entry.item, exc, attempts=1)
                 finished = True
             finally:
-                self._release(entry, finished)
+                self._queues.release(entry, finished)
+                self._overflow_over(entry.item.conversation_key)
 
-    def _take(self) -> Entry | None:
-        with self._lock:
-            while not self._stopping and not self._queues.has_ready:
-                self._work.wait()
-            if self._stopping:
-                return None
-            return self._queues.take()
-
-    def _release(self, entry: Entry, finished: bool) -> None:
-        key = entry.item.conversation_key
-        with self._lock:
-            if self._queues.release(entry, finished):
-                self._work.notify()
-            elif key in self._overflowing and not self._queues.waiting(key):
-                log.info("outbound: %s drained; %d repl(ies) were dropped while it was full", key,
-                         self._overflowing.pop(key))
-            self._idle.notify_all()
+    def _overflow_over(self, key: str) -> None:
+        """Once an overflowing conversation has drained, say how many replies it lost."""
+        if key not in self._overflowing or self._queues.waiting(key):
+            return
+        with self._overflow_lock:
+            dropped = self._overflowing.pop(key, 0)
+        if dropped:
+            log.info("outbound: %s drained; %d repl(ies) were dropped while it was full", key, dropped)
 
     def _deliver(self, item: OutboundItem) -> bool:
-        """Send ``item`` with retries. True when finished (sent or failed for good), False when
-        interrupted by stop before that."""
+        """Send ``item`` with retries. True when finished (sent, failed for good or expired), False
+        when interrupted by stop before that."""
         attempt = 0
         while True:
             attempt += 1
@@ -301,7 +271,7 @@ class OutboundDispatcher:
             started = self._clock()
             try:
                 result = self._send(item)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure is the item's outcome; retry is chosen by type below
                 if not self._retry.should_retry(exc, attempt):
                     self._fail(item, exc, attempt)
                     return True
@@ -314,7 +284,7 @@ class OutboundDispatcher:
     def _backoff(self, item: OutboundItem, exc: Exception, attempt: int) -> bool:
         """Wait before the next attempt; False when stop interrupted the wait. An error whose class
         ``pauses_account`` (a rate limit) holds every conversation of the account instead: the
-        wait then happens in ``_take_token``, for this item and for every other of the account."""
+        wait then happens in ``_take_token``, for this item and every other of the account."""
         delay = self._retry.delay(attempt)
         log.warning(
             "outbound %s %s to %s: attempt %d/%d failed (%s); retrying in %.1f s",
@@ -326,38 +296,16 @@ class OutboundDispatcher:
             untrusted.for_log(str(exc)),
             delay,
         )
-        with self._lock:
-            self._queues.bump(item.account, retried=1)
+        self._queues.count(item.account, retried=1)
         if getattr(exc, "pauses_account", False) is True:
-            self._pause_account(item.account, delay)
+            self._pauses.hold(item.account, delay)
             return True
         return self._pause(delay)
 
-    def _pause_account(self, account: str, delay: float) -> None:
-        until = self._clock() + delay
-        with self._lock:
-            if until <= self._paused_until.get(account, 0.0):
-                return
-            self._paused_until[account] = until
-            self._queues.note(account, paused_until=self._wall_clock() + delay)
-        log.warning("outbound: account %s is rate limited by Zalo; all its sends wait %.1f s", account, delay)
-
-    def _wait_for_pause(self, account: str) -> bool:
-        """Wait out the account's rate-limit pause; False when stop interrupted the wait."""
-        with self._lock:
-            until = self._paused_until.get(account)
-            left = until - self._clock() if until is not None else 0.0
-        if left > 0 and not self._pause(left):
-            return False
-        if until is not None:
-            with self._lock:
-                if self._paused_until.get(account) == until:  # not extended meanwhile
-                    del self._paused_until[account]
-                    self._queues.note(account, paused_until=None)
-        return True
+    # --- waits: the account's pause, its rate limit --------------------------------------------------
 
     def _take_token(self, account: str) -> bool:
-        if not self._wait_for_pause(account):
+        if not self._pauses.wait(account, self._pause):
             return False
         bucket = self._bucket(account)
         if bucket is None:
@@ -390,8 +338,7 @@ class OutboundDispatcher:
         log.info("outbound %s %s to %s dropped unsent: older than %s or past its end", item.kind, item.id,
                  item.conversation_key, _age(self._limits.max_age))
         self._journaling.done(item)
-        with self._lock:
-            self._queues.bump(item.account, expired=1)
+        self._queues.count(item.account, expired=1)
 
     def _succeed(self, item: OutboundItem, result: SendResult, duration: float) -> None:
         log.debug(
@@ -403,9 +350,8 @@ class OutboundDispatcher:
             result.message_id if isinstance(result, SendResult) else None,
         )
         self._journaling.done(item)
-        with self._lock:
-            self._queues.bump(item.account, sent=1)
-            self._queues.note(item.account, last_sent_at=self._wall_clock())
+        self._queues.note(item.account, last_sent_at=self._wall_clock())  # before the count that waiters watch
+        self._queues.count(item.account, sent=1)
         _call(self._on_sent, item, result)
 
     def _fail(self, item: OutboundItem, exc: Exception, attempts: int) -> None:
@@ -423,9 +369,8 @@ class OutboundDispatcher:
             exc_info=None if isinstance(exc, ZalouserError) else exc,
         )
         self._journaling.done(item)
-        with self._lock:
-            self._queues.bump(item.account, failed=1)
-            self._queues.note(item.account, last_error=f"{type(exc).__name__}: {exc}")
+        self._queues.note(item.account, last_error=f"{type(exc).__name__}: {exc}")
+        self._queues.count(item.account, failed=1)
         _call(self._on_failed, item, exc)
 
 
@@ -433,7 +378,7 @@ def _age(seconds: float | None) -> str:
     return "the age limit" if seconds is None else f"{seconds:g} s"
 
 
-def _call(callback: Callable[..., Any] | None, *args: object) -> None:
+def _call(callback: Callable[..., None] | None, *args: object) -> None:
     """Run a user callback; its exceptions are logged, never allowed to kill a worker."""
     if callback is None:
         return

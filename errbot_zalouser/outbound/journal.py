@@ -202,8 +202,10 @@ class Journal:
         self._size += len(data)
 
     def _undo_partial_write(self) -> None:
+        if self._fd is None:
+            return
         try:
-            os.ftruncate(self._fd, self._size)  # type: ignore[arg-type]
+            os.ftruncate(self._fd, self._size)
         except OSError:
             log.error("outbound journal %s: cannot undo a partial write", self.path)
 

@@ -1,2 +1,4 @@
 # Loaded by errbot from BOT_EXTRA_BACKEND_DIR; exactly one ErrBot subclass may be visible here.
-from errbot_zalouser.backend.backend import ZalouserBackend  # noqa: F401
+from errbot_zalouser.backend.backend import ZalouserBackend
+
+__all__ = ["ZalouserBackend"]

@@ -1,6 +1,6 @@
 """Who may reach the bot: pure decisions for DMs and group messages.
 
-Seed-era OpenClaw semantics (the dmPolicy and groupPolicy gates and their order), with the later
+Seed OpenClaw's semantics (docs/glossary.md; the dmPolicy and groupPolicy gates and their order), with the later
 hardening available as account options (``requireMention``, ``groupAllowFrom``, and
 ``dangerouslyAllowNameMatching: false`` for id-only group matching). Functions here do no
 I/O and read no clock; each returns a :class:`Decision` whose ``reason`` is a short string

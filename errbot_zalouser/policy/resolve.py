@@ -1,6 +1,6 @@
 """Name -> id resolution of configured allowlist entries against friend and group lists.
 
-Seed-era OpenClaw resolves ``allowFrom`` names and ``groups`` keys once at start-up. We do
+Seed OpenClaw (docs/glossary.md) resolves ``allowFrom`` names and ``groups`` keys once at start-up. We do
 the same with one deliberate difference: a name shared by two friends (or two groups) is
 reported as *ambiguous* and resolves to nothing, where OpenClaw took the first match. An
 allowlist must never guess who someone is.

@@ -75,7 +75,7 @@ class AccountRuntime:
         return self.directory.resolve_group(ids.strip_scheme(group))
 
     def resolve_names(self) -> None:
-        """Seed-era start-up resolution of allowFrom names and groups keys, logged."""
+        """Seed OpenClaw's start-up resolution of allowFrom names and groups keys, logged."""
         user_entries = [e for e in self.config.allow_from + self.config.group_allow_from if e != "*"]
         self.users = self._resolve("users", user_entries, ids.user_id,
                                    lambda: self.directory.peers("", _ALL).rows, resolve_users)

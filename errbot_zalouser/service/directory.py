@@ -284,8 +284,7 @@ class DirectoryCache:
 
     def member_list(self, group_id: str, refresh: bool = False) -> SearchIndex[ZaloUser]:
         """The members of one group, indexed."""
-        fetch = lambda: _user_index(self._fetch_members(group_id))  # noqa: E731
-        return self._get(("members", group_id), fetch, refresh)
+        return self._get(("members", group_id), lambda: _user_index(self._fetch_members(group_id)), refresh)
 
     def peers(self, query: str, limit: int | None = 20, refresh: bool = False) -> SearchResult[ZaloUser]:
         """Friends matching ``query``, best first."""
@@ -343,6 +342,7 @@ class DirectoryCache:
 
     def _get(self, key: _Key, fill: Callable[[], V], refresh: bool) -> V:
         """The cached value for ``key``, filled by ``fill()`` on a miss or a refresh."""
+        hit: V | None
         if not refresh:
             hit = self._lookup(key)
             if hit is not None:

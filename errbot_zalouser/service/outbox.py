@@ -18,9 +18,9 @@ from errbot_zalouser.model import SendResult, Target
 from errbot_zalouser.outbound.chunking import transmissible
 from errbot_zalouser.outbound.compose import client_sender, reply_items
 from errbot_zalouser.outbound.dispatcher import DispatcherStats, OutboundDispatcher
-from errbot_zalouser.outbound.queues import QueueLimits
 from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
+from errbot_zalouser.outbound.queues import QueueLimits
 from errbot_zalouser.outbound.ratelimit import TokenBucket
 from errbot_zalouser.service.account import Accounts
 from errbot_zalouser.service.health import DataFolderHealth

@@ -38,11 +38,11 @@ class PairingBook:
         pending = rules.live(self._store.load(), now, ttl)
         return sorted((r for r in pending if account is None or r.account == account), key=lambda r: r.created_at)
 
-    def cooling(self, account: str | None, now: float, ttl: float, cooldown: float) -> list[PairingRequest]:
+    def cooling(self, account: str | None, now: float, ttl: float, cooldown: float) -> rules.Requests:
         """Denied or expired requests whose senders get no new code yet, soonest free first."""
         found = [r for r in self._store.load() if (account is None or r.account == account)
                  and rules.is_cooling(r, now, ttl, cooldown)]
-        return sorted(found, key=lambda r: r.cooldown_ends(ttl, cooldown))
+        return tuple(sorted(found, key=lambda r: r.cooldown_ends(ttl, cooldown)))
 
     def pending(self, account: str, user_id: str, now: float, ttl: float) -> PairingRequest | None:
         """The live request of this sender."""

@@ -9,6 +9,7 @@ listener's clean-up); on the legacy surface SIGTERM kills the process as a signa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -144,16 +145,12 @@ def _flush() -> None:
         try:
             stream.flush()
         except (BrokenPipeError, ValueError):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-            except (OSError, ValueError):
-                pass
 
 
 def _record_call(home: Path, call: dict[str, Any], code: int, died: int) -> None:
     call["exit"] = -died if died else code
     call["duration_ms"] = round(process.process_age() * 1000, 1)
-    try:
+    with contextlib.suppress(OSError):
         state.append_jsonl(home / "calls.jsonl", call)
-    except OSError:
-        pass

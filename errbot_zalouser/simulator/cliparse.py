@@ -50,7 +50,7 @@ class Option:
     ``collectValues`` with a ``[]`` default, shown in help as ``(default: [])``).
     """
 
-    __slots__ = ("flags", "help", "version", "short", "long", "takes_value", "variadic", "collect")
+    __slots__ = ("collect", "flags", "help", "long", "short", "takes_value", "variadic", "version")
 
     def __init__(self, flags: str, help: str = "", *, version: bool = False, collect: bool = False) -> None:
         match = _FLAGS_RE.match(flags)
@@ -166,7 +166,7 @@ class Parser:
         if operands:
             sub = cmd.find(operands[0])
             if sub is not None:
-                return self._command(chain + (sub,), operands[1:], unknown, values)
+                return self._command((*chain, sub), operands[1:], unknown, values)
             if operands[0] == "help":
                 self._help_command(chain, operands[1:2])
         if not operands and not unknown:
@@ -187,7 +187,7 @@ class Parser:
             raise CliExit(0, stdout=self.help_text(chain), words=_words(chain))
         sub = chain[-1].find(names[0])
         if sub is not None:
-            raise CliExit(0, stdout=self.help_text(chain + (sub,)), words=_words(chain + (sub,)))
+            raise CliExit(0, stdout=self.help_text((*chain, sub)), words=_words((*chain, sub)))
         if self.dialect.help_after_error:  # commander: the group's help, on stderr
             raise CliExit(1, stderr=self.help_text(chain), words=_words(chain))
         raise CliExit(1, stderr=texts.UNKNOWN_COMMAND.format(command=names[0]) + "\n", words=_words(chain))

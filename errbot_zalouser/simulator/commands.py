@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
-from errbot_zalouser.simulator import events, render, seed, state, texts
+from errbot_zalouser.simulator import render, seed, state, texts
 from errbot_zalouser.simulator import surface as surfaces
 from errbot_zalouser.simulator.cliparse import Parsed
 from errbot_zalouser.simulator.faults import FaultStore, Knobs
@@ -280,7 +280,8 @@ def members_of(data: dict[str, Any], group_id: str) -> list[dict[str, Any]] | No
     """Stored member rows, else rows derived from the group's memberIds; None if no such group."""
     members = data.get("members") or {}
     if group_id in members:
-        return members[group_id]
+        rows: list[dict[str, Any]] = members[group_id]
+        return rows
     for group in data.get("groups") or []:
         if str(group.get("groupId")) == group_id:
             return seed.derive_members(group, data.get("me") or {}, data.get("friends") or [])

@@ -283,7 +283,7 @@ class SimControl:
         fallback = file_name or "" if kind == "file" else links[0]
         content = media.attached_note(spec_, links, paths, mime, caption or fallback)
         warnings = [f"Warning: failed to cache inbound media (Failed to download inbound media: {u} (404))"
-                    for u, p in zip(links, paths) if p is None]
+                    for u, p in zip(links, paths, strict=True) if p is None]
         return self._inject_kind(group_id, str(sender_id), content, spec_.msg_type,
                                  media=media.media_fields(spec_, links, paths, mime), warnings=warnings, **fields)
 

@@ -113,7 +113,9 @@ class FaultStore:
     def knobs(data: dict[str, Any], profile: str) -> Knobs:
         """The output knobs of ``profile`` from a snapshot."""
         section = _section(data, profile)
-        login = section.get("login") if isinstance(section.get("login"), dict) else {}
+        login = section.get("login")
+        if not isinstance(login, dict):
+            login = {}
         shape = section.get("send_output")
         return Knobs(
             noise=bool(section.get("noise", False)),

@@ -17,6 +17,7 @@ deep temporary homes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -51,10 +52,8 @@ class UploadServer:
         self.profile = profile
         self.upload = upload
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        except FileNotFoundError:
-            pass
         _at(path, self._sock.bind)
         self._sock.listen(16)
         self._closed = False
@@ -67,10 +66,8 @@ class UploadServer:
         try:
             self._sock.close()
         finally:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
-            except FileNotFoundError:
-                pass
 
     def _accept_loop(self) -> None:
         while not self._closed:
@@ -84,10 +81,8 @@ class UploadServer:
         with conn:
             line, problem = _read_request(conn)
             response = _failure("", problem) if problem else self._answer(line)
-            try:
+            with contextlib.suppress(OSError):
                 conn.sendall((json.dumps(response, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
-            except OSError:
-                pass
 
     def _answer(self, line: str) -> dict[str, Any]:
         try:
@@ -142,7 +137,7 @@ def request_upload(path: Path, request: dict[str, Any], *, connect_timeout_ms: i
             _at(path, sock.connect)
         except (FileNotFoundError, ConnectionRefusedError):
             return None
-        except socket.timeout:
+        except TimeoutError:
             raise IpcFailure(f"Timed out waiting {connect_timeout_ms}ms to connect upload IPC.") from None
         sock.sendall((json.dumps(request, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
         line = _read_response(sock, timeout_ms)
@@ -170,7 +165,7 @@ def _read_response(sock: socket.socket, timeout_ms: int) -> str:
         sock.settimeout(remaining)
         try:
             data = sock.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             raise IpcFailure(f"Timed out waiting {timeout_ms}ms for upload IPC response.") from None
         if not data:
             raise IpcFailure("Upload IPC connection closed before response.")

@@ -37,6 +37,7 @@ with ``-k`` goes silent forever; SIGINT exits 0 and SIGTERM kills the process.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import math
 import os
@@ -191,10 +192,8 @@ class Listener:
         """Close the socket, then release the lock (openzca's order); each at most once."""
         while self.cleanups:
             action = self.cleanups.pop()
-            try:
+            with contextlib.suppress(OSError):
                 action()
-            except OSError:
-                pass
 
     def _register(self) -> None:
         state.write_text(self.pid_path, f"{os.getpid()}\n")
@@ -380,7 +379,9 @@ class Listener:
 
 def human_line(event: dict[str, Any]) -> str:
     """The non-raw form: ``[user|group] <name|id> -> <threadId>: <content>``."""
-    meta = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+    meta = event.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
     chat = event.get("chatType")
     if chat not in ("user", "group"):
         chat = "group" if meta.get("isGroup", event.get("type") == 1) else "user"

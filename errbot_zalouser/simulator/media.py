@@ -75,7 +75,7 @@ def extension_of(url: str, mime: str, default: str) -> str:
 
 def media_fields(kind: Kind, urls: Sequence[str], paths: Sequence[str | None], mime: str) -> dict[str, Any]:
     """mediaPath(s)/Url(s)/Type(s)/Kind: URLs and types of the downloaded files only, unless none was."""
-    local = [(u, p) for u, p in zip(urls, paths) if p]
+    local = [(u, p) for u, p in zip(urls, paths, strict=True) if p]
     shown = [u for u, _ in local] if local else list(urls)
     fields: dict[str, Any] = {
         "mediaPath": local[0][1] if local else None,
@@ -91,7 +91,7 @@ def media_fields(kind: Kind, urls: Sequence[str], paths: Sequence[str | None], m
 
 def attached_note(kind: Kind, urls: Sequence[str], paths: Sequence[str | None], mime: str, caption: str) -> str:
     """The ``[media attached: …]`` note plus the caption line."""
-    entries = list(zip(urls, paths))
+    entries = list(zip(urls, paths, strict=True))
     fallback = _FALLBACK_MIME.get(kind.media_kind)
     lines = [f"[media attached: {len(entries)} files]"] if len(entries) > 1 else []
     for index, (url, path) in enumerate(entries, 1):

@@ -463,7 +463,7 @@ def msg_typing(ctx: Context) -> int:
     return 0
 
 
-HANDLERS = {
+HANDLERS: dict[tuple[str, ...], Callable[[Context], int]] = {
     ("msg", "send"): msg_send,
     ("msg", "analyze-text"): msg_analyze_text,
     ("msg", "image"): msg_image,

@@ -1,4 +1,4 @@
-"""JavaScript semantics the real `zca` relies on: strings, numbers and JSON as Node.js has them.
+r"""JavaScript semantics the real `zca` relies on: strings, numbers and JSON as Node.js has them.
 
 ``to_units``/``from_units`` convert to and from JavaScript's string model (UTF-16 code units,
 a character outside the BMP is two), ``parse_int`` is ``Number.parseInt(text, 10)``, ``number``
@@ -48,7 +48,7 @@ def parse_int(text: str) -> int | None:
     sign = -1 if body[:1] == "-" else 1
     if body[:1] in ("+", "-"):
         body = body[1:]
-    digits = re.match(r"[0-9]*", body).group(0)  # type: ignore[union-attr]
+    digits = re.match(r"[0-9]*", body).group(0)  # type: ignore[union-attr]  # "[0-9]*" always matches
     return sign * int(digits) if digits else None
 
 

@@ -103,7 +103,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
         return left + mid.join("─" * w for w in widths) + right
 
     def cells(values: list[str]) -> str:
-        return "│" + "│".join(f" {v}".ljust(w) for v, w in zip(values, widths)) + "│"
+        return "│" + "│".join(f" {v}".ljust(w) for v, w in zip(values, widths, strict=False)) + "│"
 
     out = [line("┌", "┬", "┐"), cells(header), line("├", "┼", "┤")]
     out += [cells(r) for r in body]

@@ -143,7 +143,7 @@ def _seconds_to_ms(value: Any) -> str | None:
 def _looks_like_listen_line(record: dict[str, Any]) -> bool:
     return isinstance(record.get("threadId"), str) and (
         isinstance(record.get("senderId"), str) or isinstance(record.get("chatType"), str)
-        or isinstance(record.get("metadata"), dict) or record.get("metadata") is None and "metadata" in record
+        or isinstance(record.get("metadata"), dict) or (record.get("metadata") is None and "metadata" in record)
     )
 
 

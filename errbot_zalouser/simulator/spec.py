@@ -130,5 +130,5 @@ def leaf_commands(node: Command | None = None, path: tuple[str, ...] = ()) -> li
         return [path]
     found: list[tuple[str, ...]] = []
     for child in node.commands:
-        found += leaf_commands(child, path + (child.name,))
+        found += leaf_commands(child, (*path, child.name))
     return found

@@ -18,7 +18,7 @@ def C(name: str, summary: str, *, args: tuple[str, ...] = (), opts: tuple[Option
     return Command(name, summary, tuple(Argument(a) for a in args), opts, cmds, aliases)
 
 
-O = Option
+O = Option  # noqa: E741 - one-letter aliases (C, O) keep this table of a hundred options readable
 JSON = O("-j, --json", "JSON output")
 
 PROGRAM = C("openzca", "Open-source zca-cli compatible wrapper powered by zca-js", opts=(

@@ -175,9 +175,8 @@ class Profile:
     def update(self, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         """Read, let ``change`` edit the dict in place, write back: all under the state lock."""
         with locked(self.path("state.lock")):
-            state = read_json(self.state_path)
-            if not isinstance(state, dict):
-                state = seed.default_state()
+            stored = read_json(self.state_path)
+            state: dict[str, Any] = stored if isinstance(stored, dict) else seed.default_state()
             change(state)
             write_json(self.state_path, state)
             return state

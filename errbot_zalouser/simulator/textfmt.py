@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from errbot_zalouser.simulator.nodejs import SPACE, from_units, to_units
+from errbot_zalouser.simulator.nodejs import SPACE, to_units
 
 Style = dict[str, Any]
 

@@ -177,10 +177,7 @@ def analyze(payload: Payload, *, group: bool, thread_id: str, raw_input_length: 
         request.update({"imei": _IMEI, "ttl": 0, "toid": thread_id})
     if text_properties is not None:
         request["textProperties"] = text_properties
-    if group:
-        path = "mention" if mention_info else "sendmsg"
-    else:
-        path = "sms"
+    path = ("mention" if mention_info else "sendmsg") if group else "sms"
     return {
         "payload": payload,
         "payloadObject": obj,
@@ -302,7 +299,7 @@ def _safe_split(mentions: list[dict[str, Any]], position: int) -> bool:
 
 
 def _slice(obj: dict[str, Any], start: int, end: int) -> Payload:
-    msg = obj["msg"][start:end]
+    msg: str = obj["msg"][start:end]
     styles = []
     for style in obj.get("styles") or ():
         low, high = max(style["start"], start), min(style["start"] + style["len"], end)

@@ -67,7 +67,7 @@ class _JsonDocument(Generic[T]):
     Not locked itself: the owning store calls it under its lock.
     """
 
-    def __init__(self, path: Path, list_key: str, decode: Callable[[Any], T], encode: Callable[[T], dict]) -> None:
+    def __init__(self, path: Path, list_key: str, decode: Callable[[Any], T], encode: Callable[[T], dict[str, Any]]) -> None:
         self.path = path
         self._key = list_key
         self._decode = decode
@@ -190,8 +190,8 @@ def _decode_request(raw: Any) -> PairingRequest:
     )
 
 
-def _encode_request(r: PairingRequest) -> dict:
-    encoded = {"code": r.code, "userId": r.user_id, "account": r.account, "createdAt": r.created_at,
+def _encode_request(r: PairingRequest) -> dict[str, Any]:
+    encoded: dict[str, Any] = {"code": r.code, "userId": r.user_id, "account": r.account, "createdAt": r.created_at,
                "lastSeenAt": r.last_seen_at, "name": r.name}
     if r.denied_at is not None:
         encoded["deniedAt"] = r.denied_at
@@ -209,7 +209,7 @@ def _decode_approved(raw: Any) -> ApprovedEntry:
     )
 
 
-def _encode_approved(e: ApprovedEntry) -> dict:
+def _encode_approved(e: ApprovedEntry) -> dict[str, Any]:
     return {"userId": e.user_id, "account": e.account, "source": e.source, "addedAt": e.added_at,
             "name": e.name, "addedBy": e.added_by}
 
@@ -224,7 +224,7 @@ def _decode_group(raw: Any) -> GroupAllowEntry:
     )
 
 
-def _encode_group(e: GroupAllowEntry) -> dict:
+def _encode_group(e: GroupAllowEntry) -> dict[str, Any]:
     return {"groupId": e.group_id, "account": e.account, "addedAt": e.added_at, "name": e.name,
             "addedBy": e.added_by}
 
@@ -238,7 +238,7 @@ class _JsonBacked(Generic[T]):
     _doc: _JsonDocument[T]
     _lock: Any
 
-    def _open(self, path: Path | str, key: str, decode: Callable[[Any], T], encode: Callable[[T], dict]) -> None:
+    def _open(self, path: Path | str, key: str, decode: Callable[[Any], T], encode: Callable[[T], dict[str, Any]]) -> None:
         self._doc = _JsonDocument(Path(path), key, decode, encode)
         with self._lock:
             self._doc.load()

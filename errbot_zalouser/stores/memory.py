@@ -5,6 +5,8 @@ Useful for tests and for a bot that keeps no state (``memory_stores()``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from errbot_zalouser.stores._logic import ApprovedLogic, GroupAllowLogic, PairingLogic
 from errbot_zalouser.stores.base import Stores
 
@@ -12,13 +14,13 @@ from errbot_zalouser.stores.base import Stores
 class _Memory:
     """Holds the items tuple in an attribute."""
 
-    _items: tuple
+    _items: tuple[Any, ...]
     _version: int = 0
 
-    def _load(self) -> tuple:
+    def _load(self) -> tuple[Any, ...]:
         return self._items
 
-    def _save(self, items: tuple) -> None:
+    def _save(self, items: tuple[Any, ...]) -> None:
         self._items = tuple(items)
         self._version += 1
 

@@ -1,4 +1,4 @@
-"""Typed calls to the `zca` commands the backend needs (zca-cli.md §3).
+"""Typed calls to the `zca` commands the backend needs (docs/zca-contract.md, section 3).
 
 Each method builds a safe argv (see ``argv.py``), runs it through a runner with the
 command's timeout, turns any non-zero exit into a ``ZcaError`` subclass through
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Seconds each command may run before it is killed (zca-cli.md §3, OpenClaw's values).
+#: Seconds each command may run before it is killed (OpenClaw's values; docs/zca-contract.md).
 TIMEOUTS: dict[str, float] = {
     "version": 5.0,
     "auth status": 5.0,

@@ -60,8 +60,8 @@ def json_starts(stdout: str) -> Iterator[tuple[str, int]]:
     stripped = strip_ansi(stdout)
     texts = (stdout,) if stripped == stdout else (stdout, stripped)
     for number, text in enumerate(texts):
-        first = _WHITESPACE.match(text).end()
-        starts = [first] + [m.start() for m in re.finditer(r"^[\[{]", text, re.MULTILINE)][:_MAX_JSON_STARTS]
+        first = _skip_space(text, 0)
+        starts = [first, *[m.start() for m in re.finditer(r"^[\[{]", text, re.MULTILINE)][:_MAX_JSON_STARTS]]
         for start in starts:
             if text[start : start + 1] in ("[", "{") and (number, start) not in seen:
                 seen.add((number, start))
@@ -75,19 +75,19 @@ def iter_json_items(text: str, start: int) -> Iterator[Any]:
     if text[start] == "{":
         yield _decoder.raw_decode(text, start)[0]
         return
-    position = _WHITESPACE.match(text, start + 1).end()
+    position = _skip_space(text, start + 1)
     if text[position : position + 1] == "]":
         return
     while True:
         value, position = _decoder.raw_decode(text, position)
         yield value
-        position = _WHITESPACE.match(text, position).end()
+        position = _skip_space(text, position)
         separator = text[position : position + 1]
         if separator == "]":
             return
         if separator != ",":
             raise json.JSONDecodeError("expected ',' or ']'", text, position)
-        position = _WHITESPACE.match(text, position + 1).end()
+        position = _skip_space(text, position + 1)
 
 
 def _from_json_line(text: str) -> Any:
@@ -126,3 +126,9 @@ def extract_message_id(stdout: str) -> str | None:
         return first
     match = _INSPECT_MSG_ID.search(text) or _TABLE_MSG_ID.search(text)
     return match.group(1) if match else None
+
+
+def _skip_space(text: str, position: int) -> int:
+    """The first index at or after ``position`` that is not JSON whitespace."""
+    match = _WHITESPACE.match(text, position)
+    return match.end() if match else position

@@ -19,7 +19,7 @@ class ZalouserGate(BotPlugin):
     """Blocks commands from senders the Zalouser policy does not admit."""
 
     @cmdfilter
-    def zalouser_policy(self, msg: Any, cmd: str, args: Any, dry_run: bool) -> tuple:
+    def zalouser_policy(self, msg: Any, cmd: str, args: Any, dry_run: bool) -> tuple[Any, Any, Any]:
         api = zalouser_api(self)
         sender = _zalo_user_id(msg.frm)
         if api is None or sender is None:  # another backend, or a message not from a Zalo user

@@ -12,10 +12,10 @@ from typing import Any
 
 from errbot import BotPlugin, botcmd
 
-from errbot_zalouser.model import ApprovedEntry, PairingRequest
-from errbot_zalouser.service.api import PairingWaitlist
 from errbot_zalouser import untrusted
+from errbot_zalouser.model import ApprovedEntry, PairingRequest
 from errbot_zalouser.plugins.support import Call, duration, md_escape, one_line, table, zalouser_command
+from errbot_zalouser.service.api import PairingWaitlist
 
 
 def who(name: str, user_id: str) -> str:

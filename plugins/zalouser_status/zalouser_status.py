@@ -15,6 +15,7 @@ from errbot import BotPlugin, botcmd
 from errbot_zalouser.plugins.support import Call, ago, md_escape, one_line, zalouser_command
 from errbot_zalouser.service.api import AccountStatus, ProbeResult
 
+
 def account_warnings(status: AccountStatus) -> list[str]:
     """The service's warnings for an enabled account (zca missing, not authenticated, dmPolicy
     open, ...); OpenClaw skips disabled accounts, and so do we."""

@@ -227,7 +227,7 @@ def test_kill_9_of_the_full_bot_during_approvals_and_replies(sim, zca_sim_path, 
         finally:
             bot.proc.send_signal(signal.SIGKILL)  # the bot this test started, by pid
             bot.proc.wait(10)
-        assert wait_until(lambda: not pid_alive(listener), timeout=5), "the listener outlived kill -9"
+        assert wait_until(lambda listener=listener: not pid_alive(listener), timeout=5), "the listener outlived kill -9"
         found = check_store_files(data_dir)
         lost = _acknowledged_approvals(sim) - approved_ids(found)
         assert not lost, f"run {run}: acknowledged approvals lost: {lost}"

@@ -55,7 +55,7 @@ def test_fifty_listener_deaths_in_a_row(sim, zca_sim_path):
             if kind == "exit":
                 sim.exit_listener(value)
                 continue
-            assert wait_until(lambda: sim.inbox_pending() == 0 and f"life {life}" in rec.texts(), timeout=10), \
+            assert wait_until(lambda life=life: sim.inbox_pending() == 0 and f"life {life}" in rec.texts(), timeout=10), \
                 f"life {life} not delivered: {rec.texts()[-3:]}"
             assert pid == listener.pid  # our own child: safe to signal
             os.kill(pid, value)
@@ -80,7 +80,7 @@ def test_fifty_listener_deaths_in_a_row(sim, zca_sim_path):
     # under the cap, and once the cap is reached they sit in its jitter band.
     assert attempts == list(range(DEATHS))
     assert all(0 <= d <= BACKOFF_MAX for d in delays)
-    assert all(BACKOFF_MAX * 0.75 - 1e-9 <= d for d in delays[3:])
+    assert all(d >= BACKOFF_MAX * 0.75 - 1e-9 for d in delays[3:])
     assert all(float(m.group(1)) <= BACKOFF_MAX for d in ends for m in [_RESTARTING_IN.search(d)] if m)
     assert stats.state is ListenerState.STOPPED and sim.listener_pid() is None
 
@@ -98,7 +98,7 @@ def test_bot_answers_after_every_listener_restart(bot_factory):
         if life:
             sim.inject_dm(ADMIN, f"!echo life {life - 1}", msg_id=f"{life - 1}000")  # replayed duplicate
         sim.inject_dm(ADMIN, f"!echo life {life}", msg_id=f"{life}000")
-        assert wait_until(lambda: f"life {life}" in sent_texts(sim, ADMIN), timeout=15), bot.log[-2000:]
+        assert wait_until(lambda life=life: f"life {life}" in sent_texts(sim, ADMIN), timeout=15), bot.log[-2000:]
         if kind == "exit":
             sim.exit_listener(value)
         else:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from errbot_zalouser.model import BadEvent, InboundEvent
-from errbot_zalouser.transport.listener import LineBuffer, Listener, ListenerSettings, ListenerState, _Session
+from errbot_zalouser.transport.listener import LineBuffer, Listener, ListenerSettings, ListenerState, Session
 from errbot_zalouser.transport.parsing import strip_ansi
 from tests.faults.conftest import ADMIN, sent_texts, wait_until
 from tests.transport.conftest import Recorder
@@ -154,11 +154,11 @@ def test_corpus_is_large_enough_and_unique():
     assert len(CORPUS) >= 50 and len(set(IDS)) == len(IDS)
 
 
-def _handler() -> tuple[Listener, _Session, list[InboundEvent]]:
+def _handler() -> tuple[Listener, Session, list[InboundEvent]]:
     """The real listener line handling on a bare session (no child process)."""
     events: list[InboundEvent] = []
     listener = Listener("/nonexistent/zca", "default", events.append, settings=ListenerSettings(), name="corpus")
-    session = _Session(child=None, started=0.0, last_output=0.0, lines=LineBuffer(listener.settings.max_line_bytes))
+    session = Session(child=None, started=0.0, last_output=0.0, lines=LineBuffer(listener.settings.max_line_bytes))
     return listener, session, events
 
 

@@ -67,8 +67,8 @@ def test_rendered_markdown_reaches_the_sent_log_chunked_and_whole(service_factor
 FRIENDS = {f["userId"]: f["displayName"] for f in seed.default_friends()}
 ALLOWED_BY_NAME = ("Alice Smith", "Lê Quốc Bảo")
 ALLOWED_IDS = {uid for uid, name in FRIENDS.items() if name in ALLOWED_BY_NAME}
-OTHER_IDS = sorted(set(FRIENDS) - ALLOWED_IDS - {ADMIN}) + [STRANGER, "1", "9" * 19]
-NAMES = sorted(set(FRIENDS.values())) + ["", "Sim Bot", "alice smith", " Alice Smith "]
+OTHER_IDS = [*sorted(set(FRIENDS) - ALLOWED_IDS - {ADMIN}), STRANGER, "1", "9" * 19]
+NAMES = [*sorted(set(FRIENDS.values())), "", "Sim Bot", "alice smith", " Alice Smith "]
 
 
 @pytest.mark.parametrize("policy", ["allowlist", "pairing", "disabled"])

@@ -15,7 +15,16 @@ import re
 import pytest
 
 from errbot_zalouser.simulator import seed
-from tests.faults.conftest import ADMIN, FRIEND, STRANGER, WORK_CHAT, read_jsonl, recorder_config, sent_texts, wait_until
+from tests.faults.conftest import (
+    ADMIN,
+    FRIEND,
+    STRANGER,
+    WORK_CHAT,
+    read_jsonl,
+    recorder_config,
+    sent_texts,
+    wait_until,
+)
 
 CODE = re.compile(r"Pairing code: ([A-Z2-9]{8})")
 ADMIN_NAME = next(f["displayName"] for f in seed.default_friends() if f["userId"] == ADMIN)

@@ -6,6 +6,7 @@ Real threads, fake sends. Every wait is bounded (WAIT seconds); nothing asserts 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import random
 import threading
@@ -94,7 +95,7 @@ def dispatchers():
 
     def make(send: Callable[[OutboundItem], SendResult], **kwargs: object) -> OutboundDispatcher:
         kwargs.setdefault("sleep", lambda seconds: None)
-        dispatcher = OutboundDispatcher(send, **kwargs)  # type: ignore[arg-type]
+        dispatcher = OutboundDispatcher(send, **kwargs)  # type: ignore[arg-type]  # each test passes its own options
         created.append(dispatcher)
         return dispatcher
 
@@ -221,7 +222,7 @@ def test_backoff_is_capped(dispatchers) -> None:
     assert dispatcher.drain(timeout=WAIT)
     ceilings = [1.0, 2.0, 3.0, 3.0, 3.0]
     assert len(waits) == 5
-    for wait, ceiling in zip(waits, ceilings):
+    for wait, ceiling in zip(waits, ceilings, strict=True):
         assert ceiling / 2 <= wait <= ceiling
 
 
@@ -347,7 +348,7 @@ def test_rate_limit_per_account(dispatchers, clock: FakeClock, as_callable: bool
     assert dispatcher.drain(timeout=WAIT)
     times = sent_at["a"]
     assert len(times) == 5 and len(sent_at["b"]) == 4
-    assert all(later - earlier >= 0.5 - 1e-9 for earlier, later in zip(times, times[1:]))
+    assert all(later - earlier >= 0.5 - 1e-9 for earlier, later in itertools.pairwise(times))
     assert sum(clock.sleeps) == pytest.approx(2.0)
 
 
@@ -530,7 +531,7 @@ def test_invalid_settings(kwargs: dict) -> None:
 def test_submit_rejects_non_items(dispatchers) -> None:
     dispatcher = dispatchers(FakeSend())
     with pytest.raises(TypeError):
-        dispatcher.submit("hello")  # type: ignore[arg-type]
+        dispatcher.submit("hello")  # type: ignore[arg-type]  # the wrong type on purpose
     dispatcher.submit_many([])
     assert dispatcher.stats == DispatcherStats()
 
@@ -542,7 +543,7 @@ def test_stats_are_frozen_snapshots_per_account(dispatchers) -> None:
     assert dispatcher.drain(timeout=WAIT)
     stats = dispatcher.stats
     with pytest.raises(dataclasses.FrozenInstanceError):
-        stats.sent = 0  # type: ignore[misc]
+        stats.sent = 0  # type: ignore[misc]  # frozen: the assignment must fail
     assert stats == DispatcherStats(sent=3, last_sent_at=1234.5)
     assert dispatcher.account_stats("b").sent == 2
     assert dispatcher.account_stats("nobody") == DispatcherStats()

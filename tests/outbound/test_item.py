@@ -29,7 +29,7 @@ def test_ids_are_unique() -> None:
 def test_frozen() -> None:
     item = OutboundItem(account="a", target=Target("1"), kind="text", text="x")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        item.text = "y"  # type: ignore[misc]
+        item.text = "y"  # type: ignore[misc]  # frozen: the assignment must fail
 
 
 def test_conversation_key_separates_accounts_and_thread_kinds() -> None:

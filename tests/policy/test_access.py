@@ -248,7 +248,7 @@ def test_access_lists_are_read_only_values():
     lists = AccessLists(dm_ids={"1"}, groups={"5": R()})
     assert isinstance(lists.dm_ids, frozenset)
     with pytest.raises(TypeError):
-        lists.groups["6"] = R()  # type: ignore[index]
+        lists.groups["6"] = R()  # type: ignore[index]  # read-only: the assignment must fail
     assert lists == AccessLists(dm_ids=frozenset({"1"}), groups={"5": R()})
     assert hash(lists) == hash(AccessLists(dm_ids=frozenset({"1"}), groups={"5": R()}))
 
@@ -257,4 +257,4 @@ def test_decision_is_frozen():
     decision = Decision(DISPATCH, "ok")
     assert decision.dispatch
     with pytest.raises(AttributeError):
-        decision.outcome = DROP  # type: ignore[misc]
+        decision.outcome = DROP  # type: ignore[misc]  # frozen: the assignment must fail

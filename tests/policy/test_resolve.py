@@ -115,4 +115,4 @@ def test_group_rules_with_ids_copies_resolved_names_without_overwriting():
     assert result["9002"] == GroupRule()  # an existing id key wins
     assert set(result) == set(rules) | {"9001"}  # names kept, unresolved inert
     with pytest.raises(TypeError):
-        result["x"] = GroupRule()  # type: ignore[index]
+        result["x"] = GroupRule()  # type: ignore[index]  # read-only: the assignment must fail

@@ -183,9 +183,8 @@ def test_lock_timeout(tmp_path) -> None:
     lock = tmp_path / "x.lock"
     with state.locked(lock):
         started = time.monotonic()
-        with pytest.raises(TimeoutError):
-            with state.locked(lock, timeout=0.05):
-                pass
+        with pytest.raises(TimeoutError), state.locked(lock, timeout=0.05):
+            pass
         assert time.monotonic() - started < 1.0
 
 

@@ -51,7 +51,7 @@ JS_NUMBERS = [
     (".5", 0.5),
     ("5.", 5),
     ("1e", "NaN"),
-    (" 7 ", 7),
+    (" 7 ", 7),  # noqa: RUF001 - no-break spaces on purpose
     ("--1", "NaN"),
     ("1_000", "NaN"),
 ]
@@ -67,7 +67,7 @@ JS_PARSE_INT = [
     ("", None),
     ("3.9", 3),
     ("0x10", 0),
-    (" 5", 5),
+    (" 5", 5),  # noqa: RUF001 - no-break spaces on purpose
 ]
 
 

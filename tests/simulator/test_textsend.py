@@ -29,7 +29,7 @@ def _check_chunks(payload: Any, chunks: list[Any], limit: int) -> None:
     for obj in objects:
         assert 0 < len(obj["msg"]) <= limit
         for style in obj.get("styles") or ():
-            assert 0 <= style["start"] and style["len"] > 0 and style["start"] + style["len"] <= len(obj["msg"])
+            assert style["start"] >= 0 and style["len"] > 0 and style["start"] + style["len"] <= len(obj["msg"])
         for mention in obj.get("mentions") or ():
             assert obj["msg"][mention["pos"]:mention["pos"] + mention["len"]].lower() == \
                 whole["msg"][offset + mention["pos"]:offset + mention["pos"] + mention["len"]].lower()

@@ -70,7 +70,7 @@ def test_rejects_malformed_input(profile, command, options):
 
 def test_rejects_a_bare_string_instead_of_a_sequence():
     with pytest.raises(TypeError):
-        build_args("default", "auth status")  # type: ignore[arg-type]
+        build_args("default", "auth status")  # type: ignore[arg-type]  # the wrong type on purpose
 
 
 @pytest.mark.parametrize("name", ["", "-url", "a=b"])

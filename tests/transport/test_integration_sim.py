@@ -220,7 +220,7 @@ def test_listener_receives_dm_group_split_and_ignores_garbage(listen, sim):
 
 
 def _group_event(gid: str, uid: str, text: str, msg_id: str) -> dict:
-    """A group event in the contract's shape (zca-cli.md section 4.1), for inject_split."""
+    """A group event in the contract's shape (docs/zca-contract.md, section 4.1), for inject_split."""
     return {
         "threadId": gid,
         "msgId": msg_id,

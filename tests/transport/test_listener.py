@@ -372,7 +372,7 @@ def test_callback_errors_do_not_kill_the_listener(fake_listen):
         if event.content == "boom":
             raise RuntimeError("handler bug")
 
-    fake.listener._on_event = on_event  # noqa: SLF001 - swap the callback before start
+    fake.listener._on_event = on_event  # swap the callback before start
     fake.listener.start()
     assert wait_until(lambda: seen == ["boom", "fine"])
     assert fake.listener.stats.events == 2
@@ -380,7 +380,7 @@ def test_callback_errors_do_not_kill_the_listener(fake_listen):
 
 def test_stop_from_inside_a_callback(fake_listen):
     fake = fake_listen([[*BANNER, {"out": event_line("1", "stop now")}]])
-    fake.listener._on_event = lambda event: fake.listener.stop()  # noqa: SLF001
+    fake.listener._on_event = lambda event: fake.listener.stop()
     fake.listener.start()
     assert wait_until(lambda: fake.listener.stats.state is ListenerState.STOPPED, timeout=5)
     assert not pid_alive(fake.pids()[0])
@@ -406,4 +406,4 @@ def test_settings_defaults_match_the_contract():
     assert (s.stall_seconds, s.closed_grace_seconds, s.recycle_seconds) == (3600.0, 30.0, None)
     assert (s.assume_connected_seconds, s.kill_grace) == (3.0, 3.0)
     with pytest.raises(AttributeError):
-        s.kill_grace = 1.0  # type: ignore[misc]
+        s.kill_grace = 1.0  # type: ignore[misc]  # frozen: the assignment must fail

@@ -9,6 +9,7 @@ which fires when the spawning *thread* exits, not the process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -110,11 +111,8 @@ class EngineChild:
         proc = self._proc
         if proc is None or proc.stdin is None:
             return
-        with self._write_lock:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
+        with self._write_lock, contextlib.suppress(OSError):
+            proc.stdin.close()
 
     def poll(self) -> int | None:
         return self._proc.poll() if self._proc else None
@@ -175,7 +173,7 @@ class EngineChild:
     def _guard(self, callback: Callable[..., None], *args: object) -> None:
         try:
             callback(*args)
-        except Exception:  # noqa: BLE001 - a handler bug must not stop the reader
+        except Exception:  # a handler bug must not stop the reader
             log.exception("engine %s: line handler failed", self._name)
 
 

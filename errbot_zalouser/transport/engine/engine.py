@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from errbot_zalouser.backoff import Backoff, exponential_backoff
 from errbot_zalouser.errors import EngineLost, EngineUnavailable, ZcaError, ZcaTimeout
@@ -38,6 +38,7 @@ from errbot_zalouser.transport.engine.protocol import BadLine, Event, Response, 
 from errbot_zalouser.transport.engine.settings import EngineSettings, EngineState, EngineStats, child_env
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = ["Engine", "EngineSettings", "EngineState", "EngineStats"]
 
@@ -218,7 +219,7 @@ class Engine:
         except ZcaError as exc:
             log.warning("engine %s: could not ask for the listener: %s", self.name, exc)
 
-    def _wait(self, probe: Callable[[], Any], timeout: float, what: str, any_failure: bool = False) -> Any:
+    def _wait(self, probe: Callable[[], T | None], timeout: float, what: str, any_failure: bool = False) -> T:
         deadline = self._clock() + timeout
         with self._cond:
             while True:
@@ -457,5 +458,5 @@ class Engine:
         for callback in subscribers:
             try:
                 callback(name, body)
-            except Exception:  # noqa: BLE001 - a subscriber bug must not stop the engine
+            except Exception:  # a subscriber bug must not stop the engine
                 log.exception("engine %s: %s subscriber failed", self.name, name)

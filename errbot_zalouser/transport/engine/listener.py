@@ -23,7 +23,7 @@ from errbot_zalouser.model import BadEvent, InboundEvent
 from errbot_zalouser.transport.dedupe import RecentMessages
 from errbot_zalouser.transport.engine.child import printable
 from errbot_zalouser.transport.engine.engine import Engine
-from errbot_zalouser.transport.listener import (
+from errbot_zalouser.transport.listen_settings import (
     EventCallback,
     ListenerSettings,
     ListenerState,
@@ -145,7 +145,7 @@ class EngineListener:
         self._update(last_event_at=self._wall())
         try:
             self._on_event(event)
-        except Exception:  # noqa: BLE001 - a callback bug must not stop the engine's reader
+        except Exception:  # a callback bug must not stop the engine's reader
             log.exception("listener %s: on_event callback failed (msgId %s)", self.name, event.msg_id)
 
     # --- state -----------------------------------------------------------------------------------
@@ -167,5 +167,5 @@ class EngineListener:
             return
         try:
             self._on_state(state, detail)
-        except Exception:  # noqa: BLE001 - a callback bug must not stop the engine's reader
+        except Exception:  # a callback bug must not stop the engine's reader
             log.exception("listener %s: on_state callback failed", self.name)

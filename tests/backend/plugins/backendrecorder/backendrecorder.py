@@ -1,4 +1,4 @@
-"""Test-only Errbot plugin for the in-process backend tests (tests/backend/test_dispatch.py).
+"""Test-only Errbot plugin for the in-process backend tests (tests/backend/test_backend.py).
 
 It keeps, in memory, every Message errbot hands to ``callback_message`` and every
 ``callback_mention``, so a test sees exactly what reached the plugins; ``!ping`` answers

@@ -19,7 +19,7 @@ _LOCK = threading.Lock()
 class FaultRecorder(BotPlugin):
     """Records callback_message calls; sends URLs on request."""
 
-    def callback_message(self, msg):  # noqa: ANN001 - errbot's signature
+    def callback_message(self, msg):
         path = getattr(self.bot_config, "FAULTS_RECORD_FILE", None)
         if not path:
             return
@@ -33,7 +33,7 @@ class FaultRecorder(BotPlugin):
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     @botcmd
-    def faults_url(self, msg, args):  # noqa: ANN001
+    def faults_url(self, msg, args):
         """Send <url> [caption] back as media or a link: !faults_url <url> [caption]"""
         url, _, caption = str(args).partition(" ")
         target = msg.to if msg.is_group else msg.frm

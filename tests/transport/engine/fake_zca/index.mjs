@@ -1,7 +1,7 @@
 // A stand-in for the zca-js 2.1.2 package: the part of its API the engine uses, with the shapes
 // its published type definitions give (dist/zalo.d.ts, dist/apis.d.ts, dist/apis/*.d.ts,
 // dist/models/*.d.ts, dist/Errors/ZaloApiError.d.ts). No network: everything is read from and
-// written to a state folder ($FAKE_ZCA_HOME) that tests/engine/fakezca.py (FakeZca) controls:
+// written to a state folder ($FAKE_ZCA_HOME) that tests/transport/engine/fakezca.py (FakeZca) controls:
 //
 //   state.json      me, friends, groups, members, loggedIn, imei (the credentials it accepts)
 //   faults.json     latencyMs, login {delayMs, fail}, rules [{id, command, times, code, message, errno, hangMs}]

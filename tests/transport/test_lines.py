@@ -46,7 +46,7 @@ def test_memory_stays_bounded_while_discarding():
     buf = LineBuffer(1000)
     for _ in range(200):
         assert feed_all(buf, [b"z" * 4096]) == []
-        assert len(buf._buf) <= 1000  # noqa: SLF001
+        assert len(buf._buf) <= 1000
     assert buf.flush() is None
     assert buf.oversize == 1
 

@@ -1,6 +1,6 @@
 """Fixtures for the engine tests: Node (or a skip saying why), the zca-js stand-in, engines on it.
 
-The real engine program runs under Node in these tests, with tests/engine/fake_zca in place of
+The real engine program runs under Node in these tests, with tests/transport/engine/fake_zca in place of
 zca-js. Every process a test starts is recorded by pid and killed (by pid) if still alive at the end.
 """
 
@@ -18,8 +18,8 @@ import pytest
 from errbot_zalouser.errors import EngineNotInstalled
 from errbot_zalouser.transport.engine.engine import Engine, EngineSettings
 from errbot_zalouser.transport.engine.install import node_version
-from tests.engine.fakezca import FakeZca
 from tests.transport.conftest import kill_leftovers
+from tests.transport.engine.fakezca import FakeZca
 
 NO_NODE = "Node.js 18+ is not installed here: the zca-js engine tests need `node` on PATH (CI has it)"
 

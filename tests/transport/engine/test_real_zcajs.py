@@ -15,7 +15,6 @@ from errbot_zalouser.errors import EngineNotInstalled, EngineUnavailable, ZcaNot
 from errbot_zalouser.model import Target
 from errbot_zalouser.transport.engine.client import EngineClient
 from errbot_zalouser.transport.engine.install import install_engine, is_network_failure, pinned_version
-from tests.engine.conftest import fast_settings
 
 NONET = Path(__file__).with_name("nonet.mjs")
 
@@ -77,8 +76,8 @@ def test_incomplete_credentials_fail_before_any_request(make_engine, fake, zca_j
 
 
 def test_the_stand_in_exports_what_the_engine_takes_from_zca_js(node, zca_js):
-    from tests.engine.conftest import run_node
-    from tests.engine.fakezca import MODULE
+    from tests.transport.engine.conftest import run_node
+    from tests.transport.engine.fakezca import MODULE
 
     probe = ("const m = await import({url}); const keys = ['Zalo','ThreadType','Reactions','ZaloApiError'];"
              "console.log(keys.map((k) => typeof m[k]).join(' '), m.ThreadType.User, m.ThreadType.Group,"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.conftest import fast_settings
 from tests.transport.conftest import kill_leftovers, pid_alive, wait_until
+from tests.transport.engine.conftest import fast_settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 BOT = textwrap.dedent("""
     import json, os, sys, time

@@ -1,12 +1,10 @@
-"""The values a ``Listener`` is configured with and reports: settings, states, stats, callbacks."""
+"""The listener's public values: its state, its settings, its counters, its callbacks."""
 
 from __future__ import annotations
 
 import enum
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 from errbot_zalouser.model import InboundEvent
 
@@ -65,34 +63,3 @@ class ListenerStats:
 
 EventCallback = Callable[[InboundEvent], None]
 StateCallback = Callable[[ListenerState, str], None]
-
-
-class StatsBook:
-    """The current ``ListenerStats`` behind a lock: changed by field, read as a snapshot."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._stats = ListenerStats()
-
-    @property
-    def snapshot(self) -> ListenerStats:
-        with self._lock:
-            return self._stats
-
-    def update(self, **changes: Any) -> None:
-        """Set fields."""
-        with self._lock:
-            self._stats = replace(self._stats, **changes)
-
-    def bump(self, **deltas: int) -> None:
-        """Add to counters."""
-        with self._lock:
-            self._stats = replace(self._stats, **{k: getattr(self._stats, k) + d for k, d in deltas.items()})
-
-    def swap_state(self, state: ListenerState) -> bool:
-        """Set the state; False when it already was ``state``."""
-        with self._lock:
-            if self._stats.state is state:
-                return False
-            self._stats = replace(self._stats, state=state)
-            return True

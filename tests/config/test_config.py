@@ -213,7 +213,7 @@ def test_groups_keys_and_rules():
         "off": GroupRule(allow=False), "denied": GroupRule(allow=False), "*": GroupRule(),
     }
     with pytest.raises(TypeError):
-        account.groups["x"] = GroupRule()  # type: ignore[index]
+        account.groups["x"] = GroupRule()  # type: ignore[index]  # read-only: the assignment must fail
 
 
 def test_tools_in_a_group_rule_is_accepted_with_a_note():

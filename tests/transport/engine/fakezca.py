@@ -1,4 +1,4 @@
-"""FakeZca: drive the zca-js stand-in (tests/engine/fake_zca) by editing its state folder.
+"""FakeZca: drive the zca-js stand-in (tests/transport/engine/fake_zca) by editing its state folder.
 
 Method names follow ``SimControl`` (errbot_zalouser/simulator/control.py) where they mean the same
 thing, so that a test can be written once for both engines::

@@ -13,7 +13,6 @@ import pytest
 
 from errbot_zalouser.model import InboundEvent
 from errbot_zalouser.transport.engine.install import NODE_DIR
-from tests.engine.conftest import run_node
 
 BOT = "5190347726618830547"
 PEER = "2947718306652210431"

@@ -26,9 +26,9 @@ from errbot_zalouser.errors import (
 )
 from errbot_zalouser.model import SendResult, Target, ZaloGroup, ZaloUser
 from errbot_zalouser.transport.engine.client import EngineClient
+from errbot_zalouser.transport.engine.listener import EngineListener
 from errbot_zalouser.transport.engine.protocol import MentionRange, StyleRange
 from errbot_zalouser.transport.listener import ListenerSettings
-from errbot_zalouser.transport.engine.listener import EngineListener
 
 FRIEND = "2947718306652210431"  # Nguyễn Văn An in the default seed
 GROUP = "6920154873301128374"  # "Gia đình"
@@ -40,7 +40,7 @@ def client(make_engine) -> EngineClient:
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:  # `format`: the base class's name
         pass
 
 
@@ -207,7 +207,7 @@ def test_login_and_logout_are_delegated_to_the_cli_client(make_engine):
         def logout(self):
             calls.append(("logout",))
 
-    client = EngineClient(make_engine(), "default", cli=Cli())  # type: ignore[arg-type]
+    client = EngineClient(make_engine(), "default", cli=Cli())  # type: ignore[arg-type]  # a stand-in with only the methods used
     assert client.login_args(qr_base64=True) == ["--profile", "default", "auth", "login"]
     client.logout()
     assert calls == [("login_args", True), ("logout",)]
@@ -249,7 +249,7 @@ def test_a_hung_send_times_out_as_unknown_and_its_late_outcome_is_logged(make_en
     fake.hang("msg send", 2.0)
     caplog.set_level(logging.WARNING, logger="errbot_zalouser.transport.engine.engine")
     started = time.monotonic()
-    with pytest.raises(ZcaTimeout, match="unknown whether it was (sent|delivered)"):
+    with pytest.raises(ZcaTimeout, match=r"unknown whether it was (sent|delivered)"):
         client.send_text(Target(FRIEND), "slow")
     assert time.monotonic() - started < 10.0  # bounded by the send timeout, not by the 2 s hang
     fake.wait_sent(1, timeout=5)

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from errbot_zalouser.model import Target
 from errbot_zalouser.transport.engine.client import EngineClient
 from errbot_zalouser.transport.engine.listener import EngineListener
 from errbot_zalouser.transport.listener import ListenerState
-from errbot_zalouser.model import Target
 from tests.transport.conftest import Recorder, wait_until
 
 FRIEND = "2947718306652210431"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from errbot_zalouser.transport.engine.install import ENGINE_SCRIPT
-from tests.engine.fakezca import FakeZca
+from tests.transport.engine.fakezca import FakeZca
 
 FRIEND = "2947718306652210431"
 GROUP = "6920154873301128374"
