@@ -123,6 +123,7 @@ class ListenerConfig:
     recycle_seconds: float | None = None
     backoff_initial_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
+    max_event_age_seconds: float | None = 600.0  # older inbound events are dropped (None: no limit)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,9 @@ listener.closedGraceSeconds     channel    seconds                             3
 listener.recycleSeconds         channel    planned restart period, or null     null
 listener.backoffInitialSeconds  channel    first wait before a restart         1.0
 listener.backoffMaxSeconds      channel    longest wait between restarts       60.0
+listener.maxEventAgeSeconds     channel    inbound events stamped longer ago   600
+                                           are dropped; messages seen within
+                                           max(1200, 2x this) run once
 ==============================  =========  ==================================  ==========
 
 Account ids are the sorted keys of ``accounts`` (lower-cased, runs of characters other than

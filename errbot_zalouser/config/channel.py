@@ -95,6 +95,7 @@ _LISTENER_NUMBERS = {
     "recycleSeconds": Num("recycle_seconds", 0, 30 * 86400),
     "backoffInitialSeconds": Num("backoff_initial_seconds", 0, 3600),
     "backoffMaxSeconds": Num("backoff_max_seconds", 0, 86400),
+    "maxEventAgeSeconds": Num("max_event_age_seconds", 0, 7 * 86400),
 }
 
 

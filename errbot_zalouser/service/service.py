@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,13 +35,14 @@ from errbot_zalouser.model import (
     ZaloGroup,
     ZaloUser,
 )
-from errbot_zalouser.policy.access import Decision
+from errbot_zalouser.policy.access import Decision, Outcome
 from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, PairingWaitlist, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.service.health import DataFolderHealth
 from errbot_zalouser.service.outbox import Outbox
+from errbot_zalouser.service.replay import ReplayGuard
 from errbot_zalouser.service.status import account_status
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
@@ -101,6 +102,7 @@ class ZalouserService:
                                  settings.default_account)
         notify_admins = notify_admins or _log_notice
         self.health = DataFolderHealth(Path(data_dir) / "zalouser", notify_admins, clock)
+        self.replay = ReplayGuard(Path(data_dir) / "zalouser", settings.listener.max_event_age_seconds, clock)
         self.outbox = Outbox(self.accounts, settings.outbound, Path(data_dir) / "zalouser", clock=clock,
                              health=self.health, notify_admins=notify_admins)
         self.access = AccessControl(
@@ -202,12 +204,16 @@ class ZalouserService:
                 rt.listener.stop(timeout=timeout)
         if self._started:
             self.outbox.stop(timeout)
+        self.replay.close()
         self._started = False
 
     # --- for the backend ----------------------------------------------------------------------
 
     def admit(self, account: str, event: InboundEvent) -> Admission:
-        """The gate: whether an inbound event may reach Errbot (see AccessControl.admit)."""
+        """The gate: a replayed or stale event is dropped (ReplayGuard), then AccessControl.admit."""
+        stale = self.replay.check(account, event)
+        if stale:
+            return Admission(Outcome.DROP, stale)
         return self.access.admit(account, event)
 
     def self_ids(self) -> frozenset[str]:
@@ -316,9 +322,13 @@ class ZalouserService:
 
     def status(self, *, probe: bool = False) -> list[AccountStatus]:
         extra = tuple(w for w in (self.health.warning,) if w)
-        return [account_status(rt, self.outbox.stats(rt.account_id), zca=self.settings.zca, probe=probe,
-                               extra_warnings=extra, first_contacts=self.access.first_contacts(rt.account_id))
-                for rt in self.accounts]
+        statuses = []
+        for rt in self.accounts:
+            status = account_status(rt, self.outbox.stats(rt.account_id), zca=self.settings.zca, probe=probe,
+                                    extra_warnings=extra, first_contacts=self.access.first_contacts(rt.account_id))
+            counts = self.replay.counts(rt.account_id)
+            statuses.append(replace(status, old_events=counts.old, replayed_events=counts.replayed))
+        return statuses
 
 
 def _log_notice(text: str) -> None:

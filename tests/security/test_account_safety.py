@@ -73,7 +73,7 @@ def test_pairing_replies_stop_at_the_first_contact_cap(make_service):
     for stranger in strangers:
         assert h.dm(stranger, "hi").outcome is Outcome.CHALLENGE
         h.clock.advance(60)
-    assert _code_replies(h) == strangers[:2]  # two codes went out, then silence
+    assert sorted(_code_replies(h)) == strangers[:2]  # two codes went out (in parallel), then silence
     assert len(h.service.pairing_requests()) == 5  # every request is still recorded...
     paused = [n for n in h.notices if n.startswith("Pairing replies are paused")]
     assert len(paused) == 1, h.notices  # ...and the admins are told once
@@ -82,6 +82,6 @@ def test_pairing_replies_stop_at_the_first_contact_cap(make_service):
 
     h.clock.advance(3600)  # an hour later there is room again
     h.dm("3318205567419900099", "hi")
-    assert _code_replies(h)[-1] == "3318205567419900099"
+    assert "3318205567419900099" in _code_replies(h)
     [status] = h.service.status()
     assert not status.pairing_replies_paused
