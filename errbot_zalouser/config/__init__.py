@@ -68,6 +68,12 @@ listener.closedGraceSeconds     channel    seconds                             3
 listener.recycleSeconds         channel    planned restart period, or null     null
 listener.backoffInitialSeconds  channel    first wait before a restart         1.0
 listener.backoffMaxSeconds      channel    longest wait between restarts       60.0
+listener.heartbeatSeconds       channel    --supervised heartbeat period; 3    30
+                                           missed periods recycle the listener
+listener.loggedOutRetrySeconds  channel    re-probe period while the profile   30
+                                           is logged out
+listener.lockRetrySeconds       channel    longest wait while another          30
+                                           listener owns the profile
 listener.maxEventAgeSeconds     channel    inbound events stamped longer ago   600
                                            are dropped; messages seen within
                                            max(1200, 2x this) run once

@@ -96,6 +96,9 @@ _LISTENER_NUMBERS = {
     "backoffInitialSeconds": Num("backoff_initial_seconds", 0, 3600),
     "backoffMaxSeconds": Num("backoff_max_seconds", 0, 86400),
     "maxEventAgeSeconds": Num("max_event_age_seconds", 0, 7 * 86400),
+    "heartbeatSeconds": Num("heartbeat_seconds", 1, 3600, low_inclusive=True),
+    "loggedOutRetrySeconds": Num("logged_out_retry_seconds", 1, 3600, low_inclusive=True),
+    "lockRetrySeconds": Num("lock_retry_seconds", 1, 3600, low_inclusive=True),
 }
 
 

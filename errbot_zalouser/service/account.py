@@ -45,6 +45,7 @@ class Activity:
     last_inbound_at: float | None = None
     last_outbound_at: float | None = None
     last_error: str = ""
+    logged_out_told: bool = False  # the admins know the profile is logged out
 
 
 @dataclass

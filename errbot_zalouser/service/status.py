@@ -7,6 +7,7 @@ from errbot_zalouser.outbound.dispatcher import DispatcherStats
 from errbot_zalouser.service.account import AccountRuntime
 from errbot_zalouser.service.api import AccountStatus, ProbeResult
 from errbot_zalouser.settings import DmPolicy
+from errbot_zalouser.transport.listen_settings import ListenerState
 
 
 def account_status(rt: AccountRuntime, queue: DispatcherStats, *, zca: str, probe: bool,
@@ -55,15 +56,23 @@ def _live_checks(rt: AccountRuntime, zca: str) -> tuple[str | None, bool | None,
         warnings.append(f"zca CLI not found ({zca}); install zca-cli or openzca, or set ZALOUSER_ZCA")
     except ZcaError as exc:
         warnings.append(f"zca check failed: {exc}")
-    if logged_in is False:
-        warnings.append("Not authenticated (no zca session); run: python -m errbot_zalouser login "
-                        f"--account {rt.account_id}")
+    listener = rt.listener.stats.state if rt.listener else None
+    if listener is ListenerState.LOGGED_OUT or logged_in is False:
+        warnings.append(f"logged out — {login_hint(rt)}")
+    elif listener is ListenerState.WAITING:
+        warnings.append("waiting: another zca listener owns the profile (its lock file); the bot retries by itself "
+                        "and says why in the listener's last error")
     if rt.config.dm_policy == DmPolicy.OPEN:
         warnings.append('dmPolicy is "open", allowing any user to message the bot without pairing; '
                         'set dmPolicy to "pairing" or "allowlist" to restrict access')
     if "*" in rt.config.allow_from and rt.config.dm_policy in (DmPolicy.PAIRING, DmPolicy.ALLOWLIST):
         warnings.append(f'allowFrom contains "*": dmPolicy={rt.config.dm_policy} admits everyone')
     return version, logged_in, warnings
+
+
+def login_hint(rt: AccountRuntime) -> str:
+    """What to run when the account's profile has no session."""
+    return f"run `python -m errbot_zalouser login --account {rt.account_id}`"
 
 
 def _probe(rt: AccountRuntime) -> ProbeResult:
