@@ -16,8 +16,9 @@ $(STAMP): setup.cfg pyproject.toml
 bytecode: $(STAMP)
 	$(PY) -m compileall -q errbot_zalouser plugins > /dev/null
 
+# `make run ARGS=--reset`: the simulator demo from scratch (forgets earlier approvals and chats).
 run: bytecode
-	$(PY) -m errbot_zalouser run
+	@$(PY) -m errbot_zalouser run $(ARGS)
 
 # Lint, types and the import contracts (tests/test_architecture.py) are part of the test command.
 lint: $(STAMP)
@@ -31,4 +32,4 @@ bench: bytecode
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache .sim

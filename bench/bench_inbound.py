@@ -3,7 +3,7 @@
 In-process. A real ``ZalouserBackend`` is built with errbot's ``setup_bot`` against the simulator
 (preflight runs `zca-sim --version`, `auth status`, `me info`), ``serve_once`` runs on its own
 thread as errbot's main loop would, and the simulator's real listener connects, which activates
-the plugins (the companion plugins, errbot's core plugins as config_template.py lists them, and a
+the plugins (the companion plugins, errbot's core plugins as the config template lists them, and a
 ``BenchNoop`` plugin whose ``!noop`` command does nothing). The real listener is then stopped, and
 pre-generated ``listen -r`` lines (made by the simulator's own event and JSON functions, with the
 pty's CRLF line ends) are fed in 64 KiB reads through ``Listener._feed`` of a listener built by the
@@ -295,7 +295,7 @@ def _run(base, events: int) -> dict[str, Any]:
         "events": events,
         "pinned_cpu": cpu,
         "log_level": "INFO",
-        "plugins": "core (config_template) + companion + BenchNoop",
+        "plugins": "core (config template) + companion + BenchNoop",
         "backend_startup_s": r(startup_s, 3),
         "measure": "events per CPU-second of this process, pinned to one CPU (other sessions share "
                    "the machine; wall-clock rates are given too)",

@@ -1,6 +1,6 @@
 """Benchmark: peak RSS of the bot with 10,000 contacts and 500 groups cached, vs errbot's Text backend.
 
-Three `errbot -c` processes, each with the same config.py shape (config_template.py's
+Three `errbot -c` processes, each with the same config.py shape (the config template's
 CORE_PLUGINS, the companion plugins, BOT_LOG_LEVEL INFO, PYTHONUNBUFFERED=1):
 
 1. Zalouser on a simulator profile seeded with 10,000 friends and 500 groups. The admin sends

@@ -35,7 +35,7 @@ ERRBOT = str(BIN / "errbot")
 #: A seeded friend ("Nguyễn Văn An"), used as the bot admin everywhere, as in tests/e2e.
 ADMIN = "2947718306652210431"
 
-#: The companion plugins plus errbot's core plugins as config_template.py lists them.
+#: The companion plugins plus errbot's core plugins as the config template lists them.
 CORE_PLUGINS = ("ACLs", "Help", "Health", "Utils", "Plugins", "CommandNotFoundFilter", "ChatRoom")
 
 #: Outbound settings that never bind in a benchmark (the config caps ratePerSecond at 50).

@@ -1,23 +1,12 @@
-"""errbot-zalouser: run an Errbot bot on a personal Zalo account through `zca`."""
+"""errbot-zalouser: run an Errbot bot on a personal Zalo account through `zca`.
+
+``errbot_zalouser.backend_dir()`` and ``errbot_zalouser.plugins_dir()`` name the backend's and the
+companion plugins' folders for an errbot config.py.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from errbot_zalouser.paths import backend_dir, plugins_dir
 
 __version__ = "0.1.0"
-
-_HERE = Path(__file__).resolve().parent
-
-
-def backend_dir() -> str:
-    """The folder holding zalouser.plug, for errbot's BOT_EXTRA_BACKEND_DIR."""
-    return str(_HERE / "plug")
-
-
-def plugins_dir() -> str:
-    """The companion plugins: inside the package when installed from a wheel,
-    the repository's top-level plugins/ folder in a checkout or editable install."""
-    installed = _HERE / "plugins"
-    if installed.is_dir():
-        return str(installed)
-    return str(_HERE.parent / "plugins")
+__all__ = ["__version__", "backend_dir", "plugins_dir"]

@@ -1,21 +1,29 @@
 """`make run` with no config.py: the real bot on the `zca-sim` simulator, and a prompt to chat
 with it as a Zalo user. Nothing here touches Zalo or the network.
+
+The bot runs with the config.py `python -m errbot_zalouser init` writes (the template shipped in
+the package), pointed at the simulator, with one change for the demo: groupPolicy "open", so
+``/group`` reaches it. State lives in ./.sim and is kept between runs; ``--reset`` (``make run
+ARGS=--reset``) or ``make clean`` starts afresh. The demo ends on /quit, Ctrl-D, Ctrl-C, or when
+the bot stops (``!shutdown --confirm`` as the admin).
 """
 
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from errbot_zalouser import backend_dir, plugins_dir
+from errbot_zalouser.paths import backend_dir, plugins_dir
 from errbot_zalouser.simulator import seed
 from errbot_zalouser.simulator.control import SimControl
+from errbot_zalouser.templates import render_config
 
 ADMIN_ID = "2947718306652210431"  # "Nguyễn Văn An" in the simulator's seed
 GROUP_ID = "7031928374650192837"  # "Work Chat", where the stranger is a member
@@ -30,9 +38,15 @@ You type as a Zalo user; the bot's replies are printed as they are "sent".
   /as stranger|admin  switch user (stranger: not approved yet; admin: in BOT_ADMINS)
   /as <user id>       any other Zalo id
   /group <text>       say <text> in the group "Work Chat"
-  /quit               stop the bot (Ctrl-D works too)
+  /quit               stop the bot (Ctrl-D and Ctrl-C work too)
 Try: hi  ->  /as admin  ->  !pair approve <CODE>  ->  /as stranger  ->  !echo hello
 """
+DEMO_CHANGES = """
+
+# --- the demo's change to the template above --------------------------------------------------
+ZALOUSER["groupPolicy"] = "open"  # so that /group reaches the bot in "Work Chat"
+"""
+RESET_HINT = "make run ARGS=--reset"
 
 CONFIG = """\
 import logging
@@ -62,55 +76,101 @@ def simulator_config(data: Path, log: Path, zca: str, zalouser: dict[str, Any], 
                          admins=tuple(admins), core=core, extra=extra)
 
 
-def run_demo(workdir: Path = Path(".sim")) -> int:
+def run_demo(workdir: Path = Path(".sim"), *, reset: bool = False, stdin: TextIO | None = None) -> int:
+    """Start the bot on the simulator and chat with it until the user or the bot ends it; 0 then."""
     workdir = workdir.resolve()
-    home, data = workdir / "zca-home", workdir / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    sim = SimControl(home) if (home / "profiles" / "default").exists() else SimControl.create(home)
+    if reset and workdir.exists():
+        shutil.rmtree(workdir)
+    home = workdir / "zca-home"
+    fresh = not (home / "profiles" / "default").exists()
+    sim = SimControl.create(home) if fresh else SimControl(home)
     sim.set_logged_in(True)
-    config = _write_config(workdir, home, data)
-    env = dict(os.environ, ZCA_SIM_HOME=str(home))
+    config = _write_config(workdir)
     print(BANNER)
+    if not fresh:
+        print(f"[simulator] state kept from an earlier run in {workdir}{_approved_note(workdir)}; "
+              f"start afresh with: {RESET_HINT}")
     errbot = shutil.which("errbot") or str(Path(sys.executable).parent / "errbot")
+    env = dict(os.environ, ZCA_SIM_HOME=str(home))
     with open(workdir / "errbot.out", "ab") as out:
         bot = subprocess.Popen([errbot, "-c", str(config)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+                               start_new_session=True)  # Ctrl-C here must not reach the bot first
+    (workdir / "bot.pid").write_text(f"{bot.pid}\n")  # for whoever must stop it if this process is killed
     try:
-        return _chat(sim, bot, workdir)
+        return _chat(sim, bot, workdir, stdin or sys.stdin)
+    except KeyboardInterrupt:  # Ctrl-C is a normal way to end the demo (and make must not report it)
+        print()
+        return 0
     finally:
         _stop(bot)
 
 
-def _write_config(workdir: Path, home: Path, data: Path) -> Path:
+def _write_config(workdir: Path) -> Path:
     zca = shutil.which("zca-sim") or str(Path(sys.executable).parent / "zca-sim")
-    path = workdir / "demo_config.py"
-    demo_block = {"dmPolicy": "pairing", "groupPolicy": "open", "outbound": {"ratePerSecond": 5, "burst": 10}}
-    path.write_text(simulator_config(data, workdir / "errbot.log", zca, demo_block))
+    path = workdir / "config.py"
+    workdir.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_config(ADMIN_ID, zca=zca, config_name=str(path)) + DEMO_CHANGES, encoding="utf-8")
     return path
 
 
-def _chat(sim: SimControl, bot: subprocess.Popen[bytes], workdir: Path) -> int:
+def _approved_note(workdir: Path) -> str:
+    from errbot_zalouser.stores.jsonfile import open_stores
+
+    approved = open_stores(workdir / "data").approved.ids("default")
+    if seed.STRANGER_ID in approved:
+        return " (the stranger is already approved, so gets no pairing code)"
+    return ""
+
+
+class _Prompt:
+    """The input prompt, shown again after the bot's replies are printed."""
+
+    def __init__(self) -> None:
+        self.user = seed.STRANGER_ID
+        self._lock = threading.Lock()
+
+    def show(self) -> None:
+        with self._lock:
+            print(f"{_label(self.user)}> ", end="", flush=True)
+
+    def write(self, text: str) -> None:
+        with self._lock:
+            print(text, flush=True)
+
+
+def _chat(sim: SimControl, bot: subprocess.Popen[bytes], workdir: Path, stdin: TextIO) -> int:
     try:
         sim.wait_listener(timeout=30, min_starts=sim.listener_starts() + 1)
     except TimeoutError:
-        print(f"The bot did not start; see {workdir / 'errbot.out'} and {workdir / 'errbot.log'}.")
+        print(f"The bot did not start; see {workdir / 'errbot.out'} and {workdir / 'data' / 'errbot.log'}.")
         return 1
+    prompt = _Prompt()
     stop = threading.Event()
-    threading.Thread(target=_print_replies, args=(sim, stop), daemon=True).start()
-    user = seed.STRANGER_ID
-    print(f"[simulator] bot is listening. You are the stranger (zalouser:{user}).")
+    threading.Thread(target=_print_replies, args=(sim, stop, prompt), daemon=True).start()
+    print(f"[simulator] bot is listening. You are the stranger (zalouser:{prompt.user}).")
     try:
-        while bot.poll() is None:
-            try:
-                line = input(f"{_label(user)}> ")
-            except EOFError:
+        prompt.show()
+        while True:
+            line = _next_line(stdin, bot)
+            if line is None or line.strip() in ("/quit", "/exit"):
                 break
-            if line.strip() in ("/quit", "/exit"):
-                break
-            user = _handle(sim, user, line)
+            prompt.user = _handle(sim, prompt.user, line)
+            prompt.show()
     finally:
         stop.set()
+    if bot.poll() is not None:
+        print(f"\n[simulator] the bot stopped (exit code {bot.returncode}).")
     return 0
+
+
+def _next_line(stdin: TextIO, bot: subprocess.Popen[bytes]) -> str | None:
+    """The next line typed, or None at end of input or once the bot has stopped."""
+    while bot.poll() is None:
+        ready, _, _ = select.select([stdin], [], [], 0.2)
+        if ready:
+            line = stdin.readline()
+            return line if line else None
+    return None
 
 
 def _handle(sim: SimControl, user: str, line: str) -> str:
@@ -132,14 +192,16 @@ def _label(user: str) -> str:
     return {seed.STRANGER_ID: "stranger", ADMIN_ID: "admin"}.get(user, user)
 
 
-def _print_replies(sim: SimControl, stop: threading.Event) -> None:
+def _print_replies(sim: SimControl, stop: threading.Event, prompt: _Prompt) -> None:
     seen = len(sim.sent())
     while not stop.wait(0.1):
         rows = sim.sent()
         for row in rows[seen:]:
             where = f"group {row.get('threadId')}" if row.get("isGroup") else _label(str(row.get("threadId")))
             body = row.get("text") or row.get("url") or ""
-            print(f"\n[bot -> {where}]\n{body}\n", flush=True)
+            prompt.write(f"\n[bot -> {where}]\n{body}\n")
+        if len(rows) > seen:
+            prompt.show()
         seen = len(rows)
 
 

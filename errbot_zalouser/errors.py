@@ -39,10 +39,16 @@ class PolicyError(ZalouserError):
 
 
 class ZcaError(ZalouserError):
-    """A `zca` invocation failed. Keeps argv, exit code and the tool's stderr."""
+    """A `zca` invocation failed. Keeps argv, exit code and the tool's stderr.
+
+    ``retryable``: trying again may work. ``delivery_unknown``: a send may have reached the chat
+    (a timeout), so trying again may show it twice; the send pool retries those only when
+    ``outbound.retryUnknownDelivery`` says so.
+    """
 
     retryable: ClassVar[bool] = False
     pauses_account: ClassVar[bool] = False  # the wait before a retry holds every send of the account
+    delivery_unknown: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -69,7 +75,15 @@ class ZcaNotAuthenticated(ZcaError):
 
 
 class ZcaTimeout(ZcaError):
-    """The command did not finish in time and was killed."""
+    """The command did not finish in time (killed by us, or the tool's request timed out, or its
+    connection was reset): a send may or may not have reached the chat."""
+
+    retryable = True
+    delivery_unknown = True
+
+
+class ZcaUnreachable(ZcaError):
+    """Zalo could not be reached at all (connection refused, no DNS, no route): nothing was sent."""
 
     retryable = True
 
@@ -101,7 +115,8 @@ _STDERR_CLASSES: tuple[tuple[re.Pattern[str], type[ZcaError]], ...] = (
     (re.compile(r"Vượt quá số request|rate.?limit|Retry limit|\b221\b|-69\b", re.I), ZcaRateLimited),
     (re.compile(r"Không thể nhận tin nhắn|\b123\b.*block|blocked", re.I), ZcaBlocked),
     (re.compile(r"ENOENT|command not found", re.I), ZcaNotFound),
-    (re.compile(r"timed out", re.I), ZcaTimeout),
+    (re.compile(r"ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH", re.I), ZcaUnreachable),
+    (re.compile(r"timed out|\bETIMEDOUT\b|ESOCKETTIMEDOUT|ECONNRESET|socket hang up|\btimeout\b", re.I), ZcaTimeout),
 )
 
 

@@ -39,6 +39,11 @@ class ChunkMode(StrEnum):
     NEWLINE = "newline"  # each paragraph its own message, long ones cut as for LENGTH
 
 
+class Formatting(StrEnum):
+    AUTO = "auto"  # Zalo styles where the zca binary reads formatting markers exactly, else plain
+    PLAIN = "plain"  # always readable plain text (sent with --raw where the binary has it)
+
+
 class PairingScope(StrEnum):
     CHANNEL = "channel"  # the pending cap counts every account's requests together (seed)
     ACCOUNT = "account"  # the cap counts per account (later OpenClaw)
@@ -112,6 +117,7 @@ class OutboundSettings:
     max_age_seconds: float = 600.0  # a reply not sent within this is dropped (stale, and risky)
     max_queued_per_conversation: int = 20
     max_queued_per_account: int = 100
+    retry_unknown_delivery: bool = False  # retry a send that may have reached the chat (a timeout)
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,7 @@ class AccountConfig:
     require_mention: bool = False
     chunk_mode: ChunkMode = ChunkMode.LENGTH
     text_chunk_limit: int = MAX_TEXT_CHUNK
+    formatting: Formatting = Formatting.AUTO
     pairing: PairingSettings = field(default_factory=PairingSettings)
     name_matching: bool = False
     config_path: str = ROOT
@@ -158,6 +165,7 @@ class AccountConfig:
         object.__setattr__(self, "dm_policy", DmPolicy(self.dm_policy))
         object.__setattr__(self, "group_policy", GroupPolicy(self.group_policy))
         object.__setattr__(self, "chunk_mode", ChunkMode(self.chunk_mode))
+        object.__setattr__(self, "formatting", Formatting(self.formatting))
         object.__setattr__(self, "allow_from", tuple(self.allow_from))
         object.__setattr__(self, "group_allow_from", tuple(self.group_allow_from))
         object.__setattr__(self, "groups", _frozen_rules(self.groups))

@@ -3,8 +3,10 @@
 - :func:`zalouser_command` wraps a command body: it checks that the Zalouser backend is present,
   that the sender is a bot admin, parses ``--account``/``--limit``/flags, and turns refusals and
   `zca` and store failures into one-line replies.
-- :func:`table`, :func:`md_escape`, :func:`duration` and :func:`ago` format plain-text output.
-  Replies are Markdown (errbot renders them to plain text), so user-controlled text is escaped.
+- :func:`table`, :func:`md_escape`, :func:`duration` and :func:`ago` format plain-text output
+  (they live in ``errbot_zalouser.answers.text``, shared with the operator CLI, and are
+  re-exported here). Replies are Markdown (errbot renders them to plain text), so
+  user-controlled text is escaped.
 
 No BotPlugin subclass lives here: errbot would count it as a second plugin in every module that
 imports it.
@@ -17,14 +19,12 @@ import inspect
 import logging
 import re
 import shlex
-import time
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from errbot_zalouser import untrusted
+from errbot_zalouser.answers.text import ago, duration, md_escape, one_line, table, width
 from errbot_zalouser.errors import PolicyError, StoreError, ZcaError
 from errbot_zalouser.service.api import ZalouserApi
 
@@ -34,6 +34,10 @@ NEEDS_BACKEND = "This command needs the Zalouser backend."
 MAX_LIMIT = 500
 _ZCA_PREFIX = re.compile(r"^zca\s+", re.IGNORECASE)
 _VALUE_OPTIONS = {"account": "A", "limit": "N"}
+
+__all__ = ["MAX_LIMIT", "NEEDS_BACKEND", "Call", "UsageError", "ago", "check_arity", "duration", "is_bot_admin",
+           "md_escape", "one_line", "parse_args", "parse_limit", "split_words", "table", "width",
+           "zalouser_api", "zalouser_command", "zca_failed"]
 
 
 class UsageError(Exception):
@@ -233,61 +237,3 @@ def zca_failed(exc: ZcaError) -> str:
     if len(text) > 300:
         text = text[:297] + "..."
     return f"zca failed: {md_escape(text)}"
-
-
-# --- formatting ---------------------------------------------------------------------------------
-
-
-def md_escape(text: str) -> str:
-    """Escape Markdown so user text (names...) renders literally."""
-    return untrusted.markdown_literal(text)
-
-
-def width(text: str) -> int:
-    """Display width: combining marks take no room, wide East Asian characters take two."""
-    total = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        total += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return total
-
-
-def one_line(text: str, limit: int = 60) -> str:
-    """Text from Zalo or the tool for a reply: one line, no control, ANSI, bidi or zero-width
-    characters, cut at ``limit`` (see errbot_zalouser.untrusted)."""
-    return untrusted.display(text, limit)
-
-
-def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -> str:
-    """Left-aligned columns separated by two spaces, cells Markdown-escaped, no trailing blanks."""
-    grid = [list(headers)] if headers else []
-    grid += [[one_line(str(cell)) for cell in row] for row in rows]
-    if not grid:
-        return ""
-    widths = [max(width(row[i]) for row in grid if i < len(row)) for i in range(max(map(len, grid)))]
-    lines = []
-    for row in grid:
-        cells = [md_escape(cell) + " " * (widths[i] - width(cell)) for i, cell in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
-
-
-def duration(seconds: float) -> str:
-    """A compact duration: 45s, 5m, 2h05m, 3d04h."""
-    total = round(max(seconds, 0.0))
-    if total < 60:
-        return f"{total}s"
-    if total < 3600:
-        return f"{total // 60}m"
-    if total < 86400:
-        return f"{total // 3600}h{total % 3600 // 60:02d}m"
-    return f"{total // 86400}d{total % 86400 // 3600:02d}h"
-
-
-def ago(timestamp: float | None, now: float | None = None) -> str:
-    """``5m ago`` for an epoch timestamp, ``never`` for None."""
-    if not timestamp:
-        return "never"
-    return f"{duration((time.time() if now is None else now) - timestamp)} ago"
-

@@ -33,7 +33,7 @@ class InProcessZca:
         self.commands: list[str] = []  # "msg send", "me info"... in call order
 
     def run(self, args: Sequence[str], *, timeout: float | None) -> CompletedRun:
-        if "listen" in args:
+        if "listen" in args and "--help" not in args:
             raise AssertionError("InProcessZca runs one-shot commands only; the listener is FakeListener")
         out, err = io.StringIO(), io.StringIO()
         call: dict[str, Any] = {}
@@ -44,14 +44,16 @@ class InProcessZca:
 
 
 class FakeListener:
-    """Built by the service like ``Listener(executable, profile, on_event, on_state=, settings=, name=)``."""
+    """Built by the service like ``Listener(executable, profile, on_event, on_state=, settings=, env=, name=)``."""
 
     def __init__(self, executable: str, profile: str, on_event: Callable[[InboundEvent], None], *,
                  on_state: Callable[[ListenerState, str], None] | None = None,
-                 settings: ListenerSettings | None = None, name: str = "default") -> None:
+                 settings: ListenerSettings | None = None, env: Mapping[str, str] | None = None,
+                 name: str = "default") -> None:
         self.profile = profile
         self.name = name
         self.settings = settings or ListenerSettings()
+        self.env = dict(env or {})
         self._on_event = on_event
         self._on_state = on_state
         self._stats = ListenerStats()

@@ -12,6 +12,7 @@ from errbot_zalouser.errors import (
     ZcaNotFound,
     ZcaRateLimited,
     ZcaTimeout,
+    ZcaUnreachable,
     classify_failure,
 )
 
@@ -31,6 +32,13 @@ ARGV = ("zca", "--profile", "default", "msg", "send", "-g", "--", "6918273645501
         (1, "spawn zca ENOENT", ZcaNotFound),
         (127, "zca: command not found", ZcaNotFound),
         (124, "Command timed out", ZcaTimeout),
+        (1, "Error: read ETIMEDOUT", ZcaTimeout),
+        (1, "Error: socket hang up", ZcaTimeout),
+        (1, "Error: read ECONNRESET", ZcaTimeout),
+        (1, "Error: Request timeout", ZcaTimeout),
+        (1, "Error: connect ECONNREFUSED 203.0.113.5:443", ZcaUnreachable),
+        (1, "Error: getaddrinfo ENOTFOUND wpa.chat.zalo.me", ZcaUnreachable),
+        (1, "Error: getaddrinfo EAI_AGAIN wpa.chat.zalo.me", ZcaUnreachable),
         (1, "Error: Group not found: 6918273645501928374", ZcaCommandFailed),
         (1, "error: unknown option '-m'", ZcaCommandFailed),
         (1, "", ZcaCommandFailed),
@@ -47,18 +55,19 @@ def test_classify_failure(code, stderr, cls):
 
 
 @pytest.mark.parametrize(
-    ("cls", "retryable"),
+    ("cls", "retryable", "unknown"),
     [
-        (ZcaTimeout, True),
-        (ZcaRateLimited, True),
-        (ZcaBlocked, False),
-        (ZcaNotAuthenticated, False),
-        (ZcaCommandFailed, False),
-        (ZcaNotFound, False),
+        (ZcaTimeout, True, True),  # it may be in the chat already
+        (ZcaUnreachable, True, False),
+        (ZcaRateLimited, True, False),
+        (ZcaBlocked, False, False),
+        (ZcaNotAuthenticated, False, False),
+        (ZcaCommandFailed, False, False),
+        (ZcaNotFound, False, False),
     ],
 )
-def test_retryable_is_a_class_property(cls, retryable):
-    assert cls.retryable is retryable
+def test_retryable_and_delivery_unknown_are_class_properties(cls, retryable, unknown):
+    assert (cls.retryable, cls.delivery_unknown) == (retryable, unknown)
 
 
 def test_summary_is_the_last_stderr_line():

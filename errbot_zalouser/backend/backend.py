@@ -2,7 +2,8 @@
 
 Threads: each account's listener thread only enqueues; ``serve_once`` (errbot's main thread) is
 the dispatcher that runs the gate and calls ``callback_message``; errbot's pool threads call
-``send_message``, which renders and queues replies on the service's ordered send pool.
+``send_message``, which hands the reply's Markdown to the service: it is rendered there, per
+account, for what that account's `zca` can show (see service/outbox.py).
 """
 
 from __future__ import annotations
@@ -19,9 +20,17 @@ from errbot.backends.base import ONLINE, Message, Person, Room
 from errbot.core import ErrBot
 
 from errbot_zalouser import untrusted
-from errbot_zalouser.backend.identifiers import ZaloOccupant, ZaloPerson, ZaloRoom, parse_identifier
-from errbot_zalouser.backend.render import MarkdownRenderer
-from errbot_zalouser.errors import ZalouserError, ZcaError
+from errbot_zalouser.backend.defaults import complete_config
+from errbot_zalouser.backend.identifiers import (
+    ZaloOccupant,
+    ZaloPerson,
+    ZaloRoom,
+    ZaloRoomError,
+    ZaloRoomNotFound,
+    first_line,
+    parse_identifier,
+)
+from errbot_zalouser.errors import NotFound, PolicyError, ZalouserError, ZcaError
 from errbot_zalouser.model import InboundEvent, Target, ZaloUser
 from errbot_zalouser.service.service import ListenerChange, ZalouserService
 
@@ -39,21 +48,24 @@ class ZalouserBackend(ErrBot):
 
     def __init__(self, config: Any, service_factory: ServiceFactory = ZalouserService.from_bot_config) -> None:
         super().__init__(config)
-        self._renderer = MarkdownRenderer()
         self._inbox: queue.Queue[tuple[str, InboundEvent | ListenerChange]] = queue.Queue()
         self._stopping = threading.Event()
         self._connected = False
         self._shut_down = False
         self._drop_notes: TTLCache[tuple[str, str, str], bool] = TTLCache(maxsize=1000, ttl=3600)
+        service: ZalouserService | None = None
         try:
-            self.zalouser = service_factory(
-                config, notify_admins=self._notify_admins, admin_ids=admin_ids(getattr(config, "BOT_ADMINS", ())),
-            )
-            self.zalouser.preflight()
+            for warning in complete_config(config):
+                log.warning("zalouser config: %s", warning)
+            service = service_factory(config, notify_admins=self._notify_admins)
+            service.preflight()
         except ZalouserError as exc:
+            if service is not None:
+                service.stop()  # gives back the instance locks
             log.critical("Zalouser backend cannot start: %s", exc)
             # errbot logs any other exception with a traceback; a start-up problem is one line.
             raise SystemExit(f"Zalouser backend cannot start: {exc}") from None
+        self.zalouser = service
         me = self.zalouser.self_user()
         if me is None:  # preflight learns it for every enabled account
             raise SystemExit("Zalouser backend cannot start: the default account's own Zalo user is unknown")
@@ -88,14 +100,28 @@ class ZalouserBackend(ErrBot):
         return reply
 
     def query_room(self, room: str) -> ZaloRoom:
+        """A group by ``zalouser:group:<id>`` or exact name. Refusals are ZaloRoomError (a RoomError,
+        and a CommandError so `!room ...` answers one sentence)."""
         try:
             found = self.build_identifier(room)
         except ValueError:
-            group = self.zalouser.find_group(room)
-            return ZaloRoom(group.group_id, group.name, backend=self)
+            return self._room_named(room)
         if not isinstance(found, ZaloRoom):
-            raise ValueError(f"{room!r} is not a group; use zalouser:group:<group id> or a group name")
+            raise ZaloRoomError(f"{room} is a person, not a group; use zalouser:group:<group id> or a group name.")
         return found
+
+    def _room_named(self, name: str) -> ZaloRoom:
+        try:
+            group = self.zalouser.find_group(name)
+        except NotFound:
+            raise ZaloRoomNotFound(f'This Zalo account has no group named "{name}" (the bot can neither create '
+                                   "nor join groups: do that in the Zalo app); name a group by "
+                                   "zalouser:group:<group id> (!directory groups lists them).") from None
+        except PolicyError as exc:  # an ambiguous name: the candidates are in the message
+            raise ZaloRoomError(str(exc)) from exc
+        except ZcaError as exc:
+            raise ZaloRoomError(f"Cannot look up the group: {first_line(exc)}") from exc
+        return ZaloRoom(group.group_id, group.name, backend=self)
 
     def rooms(self) -> list[ZaloRoom]:
         try:
@@ -119,19 +145,25 @@ class ZalouserBackend(ErrBot):
     # --- outbound -----------------------------------------------------------------------------
 
     def split_and_send_message(self, msg: Message) -> None:
-        # Chunking happens after Markdown rendering, in the service (fence- and newline-aware).
+        # Chunking happens after rendering, in the service, by the length the chat will show.
         self.send_message(msg)
 
     def send_message(self, msg: Message) -> None:
         super().send_message(msg)
-        text = self._renderer.render(msg.body or "")
-        if not text.strip():
+        if not (msg.body or "").strip():
             log.debug("not sending an empty reply to %s", msg.to)
             return
-        self.zalouser.send_text(self._account_of(msg), _target(msg.to), text)
+        self.zalouser.send_markdown(self._account_of(msg), _target(msg.to), msg.body)
+
+    def send_card(self, card: Any) -> None:
+        """A card as lines a phone shows well (errbot's own card template glues its field table
+        into one line): summary, title (link), body, one ``key: value`` line per field."""
+        self.zalouser.send_card(self._account_of(card), _target(card.to), summary=card.summary, title=card.title,
+                                link=card.link, body=card.body, image=card.image, thumbnail=card.thumbnail,
+                                fields=tuple(card.fields or ()), color=card.color)
 
     def send_url(self, identifier: Person | Room, url: str, caption: str = "") -> None:
-        """Send a URL as media chosen by its ending (msg image|video|voice), with an optional caption.
+        """Send an http(s) URL as media chosen by its ending (image, video, voice, file), with an optional caption.
         For a plain link preview use ``self.zalouser.send_link(account, target, url)``."""
         self.zalouser.send_url(getattr(identifier, "account", None), _target(identifier), url, caption)
 
@@ -188,9 +220,22 @@ class ZalouserBackend(ErrBot):
             self.reset_reconnection_count()
             self.connect_callback()
             self._connected = True
+            self._check_pairing_can_be_approved()
             for item in buffered:
                 self._dispatch(*item)
             buffered.clear()
+
+    def _check_pairing_can_be_approved(self) -> None:
+        """Warn when strangers get pairing codes but no plugin answers `!pair approve`."""
+        pairing = [a.account_id for a in self.zalouser.settings.accounts if a.enabled and a.dm_policy == "pairing"]
+        if not pairing or "pair_approve" in self.commands:
+            return
+        text = (f"Pairing codes are handed out (dmPolicy pairing on {', '.join(pairing)}) but no plugin answers "
+                f"{self.bot_config.BOT_PREFIX}pair approve: the companion plugins are not loaded (remove "
+                "ZALOUSER_COMPANION_PLUGINS = False from config.py, or see the log for why they failed). "
+                "Meanwhile approve codes from a shell: python -m errbot_zalouser pairing approve <code>")
+        log.warning("%s", text)
+        self._notify_admins(text)
 
     def _dispatch(self, account: str, event: InboundEvent) -> None:
         try:
@@ -266,22 +311,6 @@ class ZalouserBackend(ErrBot):
     def stop_serving(self) -> None:
         """Ask the dispatcher loop to return (used by tests and embedding code)."""
         self._stopping.set()
-
-
-def admin_ids(bot_admins: Any) -> frozenset[str]:
-    """Zalo ids named exactly in BOT_ADMINS (globs are left to errbot's ACLs and admit nobody here)."""
-    if isinstance(bot_admins, str):
-        bot_admins = (bot_admins,)
-    ids = set()
-    for entry in bot_admins or ():
-        try:
-            found = parse_identifier(str(entry))
-        except ValueError:
-            log.info("BOT_ADMINS entry %r is not a Zalouser id; it does not pass the DM gate", entry)
-            continue
-        if isinstance(found, ZaloPerson):
-            ids.add(found.user_id)
-    return frozenset(ids)
 
 
 def _target(identifier: Any) -> Target:

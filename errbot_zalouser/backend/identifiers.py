@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from errbot import CommandError
 from errbot.backends.base import Person, Room, RoomDoesNotExistError, RoomError, RoomOccupant
 
 from errbot_zalouser import ids
@@ -108,7 +109,9 @@ class ZaloRoom(Room):
     def __hash__(self) -> int:
         return hash(("zalouser-room", self._group_id))
 
-    # Room API: a personal account can only talk in groups it is already a member of.
+    # Room API: a personal account can only talk in groups it is already a member of. Refusals are
+    # ZaloRoomError: errbot's RoomError for plugins, and a CommandError so that errbot answers a
+    # command such as `!room create` with the one sentence, without a traceback.
     @property
     def exists(self) -> bool:
         """True when the account is a member of the group; raises ZcaError when `zca` cannot tell."""
@@ -119,41 +122,71 @@ class ZaloRoom(Room):
         return self.exists
 
     @property
-    def topic(self) -> str:
-        return self._name
+    def topic(self) -> str | None:
+        """The group's name when known (Zalo groups have no separate topic)."""
+        return self._name or None
+
+    @topic.setter
+    def topic(self, topic: str) -> None:
+        raise ZaloRoomError("Renaming a Zalo group from the bot is not supported; rename it in the Zalo app.")
 
     @property
     def occupants(self) -> list[ZaloOccupant]:
         if self._backend is None:
             return []
-        return [ZaloOccupant(u.user_id, self, u.name) for u in self._backend.group_members(self._group_id)]
+        try:
+            members = self._backend.group_members(self._group_id)
+        except ZcaError as exc:
+            raise ZaloRoomError(f"Cannot list the members of {self}: {first_line(exc)}") from exc
+        return [ZaloOccupant(u.user_id, self, u.name) for u in members]
 
     def join(self, username: str | None = None, password: str | None = None) -> None:
-        """Nothing to do for a group the account is in; RoomDoesNotExistError for any other."""
+        """Nothing to do for a group the account is in; ZaloRoomNotFound for any other."""
         try:
             member = self.exists
         except ZcaError as exc:
-            raise ZaloRoomError(f"cannot tell whether {self} is a group of this Zalo account: {exc}") from exc
+            raise ZaloRoomError(f"cannot tell whether {self} is a group of this Zalo account: "
+                                f"{first_line(exc)}") from exc
         if not member:
-            raise RoomDoesNotExistError(
-                f"{self} is not a group of this Zalo account; add the account to it from the Zalo app")
+            raise ZaloRoomNotFound(f"{self} is not a group of this Zalo account; add the account to it "
+                                   "from the Zalo app (the bot cannot join groups itself).")
 
     def leave(self, reason: str | None = None) -> None:
-        raise ZaloRoomError("leaving a Zalo group from the bot is not supported")
+        raise ZaloRoomError("Leaving a Zalo group from the bot is not supported; leave it in the Zalo app.")
 
     def create(self) -> None:
-        raise ZaloRoomError("creating Zalo groups from the bot is not supported")
+        raise ZaloRoomError("Creating a Zalo group from the bot is not supported; create it in the Zalo app "
+                            "and add the bot's account to it.")
 
     def destroy(self) -> None:
-        raise ZaloRoomError("deleting Zalo groups from the bot is not supported")
+        raise ZaloRoomError("Deleting a Zalo group from the bot is not supported; delete it in the Zalo app.")
 
     def invite(self, *args: Any) -> None:
-        raise ZaloRoomError("inviting to Zalo groups from the bot is not supported")
+        raise ZaloRoomError("Inviting people to a Zalo group from the bot is not supported; add them in the "
+                            "Zalo app.")
 
 
-class ZaloRoomError(RoomError):
-    """A Room operation a personal Zalo account cannot do through zca (errbot's RoomError, so a
-    plugin's ``except RoomError`` catches it)."""
+class ZaloRoomError(RoomError, CommandError):
+    """A Room operation a personal Zalo account cannot do through zca. It is errbot's RoomError, so
+    a plugin's ``except RoomError`` catches it, and errbot's CommandError, so that errbot answers a
+    command that raised it with ``reason`` alone (no "Computer says nooo", no traceback)."""
+
+    def __init__(self, reason: str) -> None:
+        Exception.__init__(self, reason)
+        self.reason = reason
+        self.template = None
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class ZaloRoomNotFound(ZaloRoomError, RoomDoesNotExistError):
+    """No such group among the account's groups (errbot's RoomDoesNotExistError)."""
+
+
+def first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
 
 
 class ZaloOccupant(ZaloPerson, RoomOccupant):

@@ -35,6 +35,9 @@ dangerouslyAllowNameMatching    both       bool: true = group name/slug keys   f
                                            also match at run time              at run time)
 chunkMode                       both       length | newline                    length
 textChunkLimit                  both       integer 1..2000                     2000
+formatting                      both       auto: Zalo styles where the zca     auto
+                                           binary reads them exactly, else
+                                           plain text; plain: always plain
 markdown, messagePrefix         both       accepted for compatibility, unused
 pairing.ttlSeconds              both       seconds a code lives                3600
 pairing.maxPending              both       integer 1..100                      3
@@ -63,6 +66,8 @@ outbound.maxQueuedPerConversation channel  replies waiting per chat before     2
                                            new ones are dropped
 outbound.maxQueuedPerAccount    channel    replies waiting per account, >=     100
                                            maxQueuedPerConversation
+outbound.retryUnknownDelivery   channel    bool: retry a send that timed out   false
+                                           (it may show twice)
 listener.stallSeconds           channel    silence before a restart            3600
 listener.closedGraceSeconds     channel    seconds                             30
 listener.recycleSeconds         channel    planned restart period, or null     null

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from errbot_zalouser.config import readers as read
-from errbot_zalouser.config.readers import Num, Reader, Warnings
+from errbot_zalouser.config.readers import Num, Reader, Warnings, plain
 from errbot_zalouser.config.security import access_warnings, rate_warnings, shared_profile_warnings
 from errbot_zalouser.errors import ConfigError
 from errbot_zalouser.settings import (
@@ -22,6 +22,7 @@ from errbot_zalouser.settings import (
     AccountConfig,
     ChunkMode,
     DmPolicy,
+    Formatting,
     GroupPolicy,
     ListenerConfig,
     OutboundSettings,
@@ -89,6 +90,7 @@ _OUTBOUND_NUMBERS = {
     "maxQueuedPerConversation": Num("max_queued_per_conversation", 1, 10_000, integer=True, low_inclusive=True),
     "maxQueuedPerAccount": Num("max_queued_per_account", 1, 100_000, integer=True, low_inclusive=True),
 }
+_OUTBOUND_FLAGS = {"retryUnknownDelivery": "retry_unknown_delivery"}
 _LISTENER_NUMBERS = {
     "stallSeconds": Num("stall_seconds", 0, 7 * 86400),
     "closedGraceSeconds": Num("closed_grace_seconds", 0, 3600, low_inclusive=True),
@@ -115,15 +117,17 @@ def _pairing(value: Any, key: str, warnings: Warnings) -> dict[str, Any]:
 def _outbound(value: Any, warnings: Warnings) -> OutboundSettings:
     key = f"{ROOT}.outbound"
     raw = read.mapping_or_empty(value, key)
-    read.check_keys(raw, key, frozenset(_OUTBOUND_NUMBERS), warnings)
-    settings = OutboundSettings(**read.numbers(raw, key, _OUTBOUND_NUMBERS))
+    read.check_keys(raw, key, frozenset(_OUTBOUND_NUMBERS) | frozenset(_OUTBOUND_FLAGS), warnings)
+    flags = {attr: read.boolean(raw[name], f"{key}.{name}", warnings)
+             for name, attr in _OUTBOUND_FLAGS.items() if raw.get(name) is not None}
+    settings = OutboundSettings(**read.numbers(raw, key, _OUTBOUND_NUMBERS), **flags)
     if settings.max_queued_per_account < settings.max_queued_per_conversation:
         raise ConfigError(f"{key}.maxQueuedPerAccount", f"{settings.max_queued_per_account} is smaller than "
                           f"maxQueuedPerConversation ({settings.max_queued_per_conversation})",
                           "raise maxQueuedPerAccount or lower maxQueuedPerConversation")
     if settings.retry_max_seconds < settings.retry_base_seconds:
-        raise ConfigError(f"{key}.retryMaxSeconds", f"{settings.retry_max_seconds:g} is smaller than "
-                          f"retryBaseSeconds ({settings.retry_base_seconds:g})",
+        raise ConfigError(f"{key}.retryMaxSeconds", f"{plain(settings.retry_max_seconds)} is smaller than "
+                          f"retryBaseSeconds ({plain(settings.retry_base_seconds)})",
                           "raise retryMaxSeconds or lower retryBaseSeconds")
     warnings.extend(rate_warnings(settings, key))
     return settings
@@ -158,6 +162,7 @@ _FIELD_READERS: dict[str, Reader] = {
     "requireMention": read.boolean,
     "dangerouslyAllowNameMatching": read.boolean,
     "chunkMode": read.choice(ChunkMode),
+    "formatting": read.choice(Formatting),
     "textChunkLimit": lambda v, k, w: Num("", 0, MAX_TEXT_CHUNK, integer=True).read(v, k),
     "pairing": _pairing,
     "markdown": lambda v, k, w: v,
@@ -239,6 +244,7 @@ def _build_account(account_id: str, path: str, top: dict[str, Any], own: dict[st
         require_mention=merged.get("requireMention", False),
         chunk_mode=merged.get("chunkMode", ChunkMode.LENGTH),
         text_chunk_limit=merged.get("textChunkLimit", MAX_TEXT_CHUNK),
+        formatting=merged.get("formatting", Formatting.AUTO),
         pairing=PairingSettings(**merged.get("pairing", {})),
         name_matching=merged.get("dangerouslyAllowNameMatching", False),
         config_path=path,

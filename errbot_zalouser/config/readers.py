@@ -13,6 +13,7 @@ import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -145,8 +146,15 @@ class Num:
 
     def describe(self) -> str:
         kind = "an integer" if self.integer else "a number"
-        low = f"from {self.low:g}" if self.low_inclusive else f"greater than {self.low:g}"
-        return f"{kind} {low}, at most {self.high:g}"
+        low = f"from {plain(self.low)}" if self.low_inclusive else f"greater than {plain(self.low)}"
+        return f"{kind} {low}, at most {plain(self.high)}"
+
+
+def plain(number: float) -> str:
+    """A number as a person writes it in config.py: 2592000 and 0.5, never 2.592e+06."""
+    if float(number).is_integer():
+        return str(int(number))
+    return format(Decimal(repr(float(number))), "f")  # the shortest exact digits, without an exponent
 
 
 def numbers(raw: Mapping[str, Any], key: str, table: Mapping[str, Num]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from errbot_zalouser.config.readers import Warnings
+from errbot_zalouser.config.readers import Warnings, plain
 from errbot_zalouser.settings import ROOT, AccountConfig, DmPolicy, OutboundSettings
 
 _SAFE_RATE = 2.0
@@ -45,5 +45,5 @@ def rate_warnings(settings: OutboundSettings, key: str) -> Warnings:
     """A send rate at which Zalo is known to limit or block personal accounts."""
     if settings.rate_per_second <= _SAFE_RATE:
         return []
-    return [f"{key}.ratePerSecond is {settings.rate_per_second:g}: personal Zalo accounts that send "
+    return [f"{key}.ratePerSecond is {plain(settings.rate_per_second)}: personal Zalo accounts that send "
             f"faster than about 1 message per second get rate-limited or blocked; keep it at 1-2"]

@@ -5,7 +5,7 @@ Nothing here imports errbot or the transport: the dispatcher is given a ``send``
 
 from __future__ import annotations
 
-from errbot_zalouser.outbound.chunking import chunk_text, media_kind
+from errbot_zalouser.outbound.chunking import chunk_styled, chunk_text, media_kind
 from errbot_zalouser.outbound.compose import MessageClient, client_sender, reply_items
 from errbot_zalouser.outbound.dispatcher import DispatcherStats, OutboundDispatcher
 from errbot_zalouser.outbound.item import KINDS, OutboundItem
@@ -20,6 +20,7 @@ __all__ = [
     "OutboundDispatcher",
     "OutboundItem",
     "TokenBucket",
+    "chunk_styled",
     "chunk_text",
     "client_sender",
     "media_kind",

@@ -6,18 +6,21 @@ Neither function imports the transport; ``client_sender`` accepts anything with 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Protocol
 
 from errbot_zalouser.model import SendResult, Target
-from errbot_zalouser.outbound.chunking import DEFAULT_LIMIT, chunk_text, media_kind
+from errbot_zalouser.outbound.chunking import DEFAULT_LIMIT, Fits, chunk_styled, media_kind
 from errbot_zalouser.outbound.item import OutboundItem
+from errbot_zalouser.richtext.styled import StyledText
+
+CAPTIONED = ("image", "video")
 
 
 class MessageClient(Protocol):
     """The part of ``transport.client.ZcaClient`` that sending needs."""
 
-    def send_text(self, target: Target, text: str) -> SendResult: ...
+    def send_text(self, target: Target, text: str | StyledText) -> SendResult: ...
 
     def send_media(self, target: Target, kind: str, url: str, caption: str = "") -> SendResult: ...
 
@@ -27,25 +30,31 @@ class MessageClient(Protocol):
 def reply_items(
     account: str,
     target: Target,
-    text: str = "",
+    text: str | StyledText = "",
     media_urls: Iterable[str] = (),
     *,
     limit: int = DEFAULT_LIMIT,
     mode: str = "length",
+    fits: Fits | None = None,
+    captioned: Collection[str] = CAPTIONED,
+    files: bool = False,
 ) -> list[OutboundItem]:
     """The items for one reply, in sending order.
 
-    Text is chunked with ``chunk_text``. Media kinds come from ``media_kind``. When the text fits
-    in one message and the first media item is an image or a video, the text becomes that item's
-    caption; otherwise the text chunks go first and the media follow without captions (`msg
-    voice` has no caption option).
+    ``text`` is literal text or a StyledText; it is chunked with ``chunk_styled`` (``limit``,
+    ``mode``, ``fits``). Media kinds come from ``media_kind`` (``files``: the tool can upload
+    files). When the text is one unstyled message and the first media item's kind takes a caption
+    (``captioned``), the text becomes that caption; otherwise the text chunks go first and the
+    media follow without captions.
     """
-    chunks = chunk_text(text, limit, mode)
-    media = [(media_kind(url), url.strip()) for url in media_urls if url.strip()]
+    styled = text if isinstance(text, StyledText) else StyledText(text.replace("\r\n", "\n"))
+    chunks = chunk_styled(styled, limit, mode, fits=fits)
+    media = [(media_kind(url, files=files), url.strip()) for url in media_urls if url.strip()]
     caption = ""
-    if media and len(chunks) == 1 and media[0][0] != "voice":
-        caption, chunks = chunks[0], []
-    items = [OutboundItem(account=account, target=target, kind="text", text=chunk) for chunk in chunks]
+    if media and len(chunks) == 1 and media[0][0] in captioned and not chunks[0].styles and not chunks[0].mentions:
+        caption, chunks = chunks[0].text, []
+    items = [OutboundItem(account=account, target=target, kind="text", text=chunk.text, styles=chunk.styles,
+                          mentions=chunk.mentions) for chunk in chunks]
     for index, (kind, url) in enumerate(media):
         items.append(
             OutboundItem(account=account, target=target, kind=kind, url=url, caption=caption if index == 0 else "")
@@ -69,7 +78,7 @@ def client_sender(
     def send(item: OutboundItem) -> SendResult:
         client = client_for(item.account)
         if item.kind == "text":
-            return client.send_text(item.target, item.text)
+            return client.send_text(item.target, item.styled)
         if item.kind == "link":
             return client.send_link(item.target, item.url)
         caption = "" if item.kind == "voice" else item.caption

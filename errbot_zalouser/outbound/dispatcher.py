@@ -5,10 +5,12 @@ order. Conversations are served round-robin by a fixed pool of worker threads, s
 call in one chat never delays another beyond the pool size. Before every attempt the account's
 token bucket is taken. A failure is retried as ``retry.RetryPolicy`` decides by its type (a
 ``ZalouserError`` with ``retryable = True``), with capped exponential backoff while the
-conversation waits; an error whose class ``pauses_account`` (Zalo's rate limit) holds every
-conversation of the account for that wait. Any other failure, or the last attempt, is logged at
-ERROR (with the tool's stderr), counted, reported to ``on_failed`` and marked done, and the
-conversation moves on.
+conversation waits, except a failure after which the message may already be in the chat
+(``delivery_unknown``, a timeout): retrying it could show it twice, so it is retried only with
+``retry_unknown_delivery``. An error whose class ``pauses_account`` (Zalo's rate limit) holds
+every conversation of the account for the wait. Any other failure, or the last attempt, is
+logged at ERROR (with the tool's stderr), counted, reported to ``on_failed`` and marked done,
+and the conversation moves on.
 
 Bounded (``queues.QueueLimits``): a reply whose conversation (or account) already has too much
 waiting is refused whole, counted and logged once per overflow; an item older than the age
@@ -67,6 +69,7 @@ class OutboundDispatcher:
         max_attempts: int = 4,
         retry_base: float = 1.0,
         retry_max: float = 30.0,
+        retry_unknown_delivery: bool = False,
         journal: Journal | None = None,
         on_sent: Callable[[OutboundItem, SendResult], None] | None = None,
         on_failed: Callable[[OutboundItem, Exception], None] | None = None,
@@ -80,7 +83,7 @@ class OutboundDispatcher:
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1 (got {workers})")
-        self._retry = RetryPolicy(max_attempts, retry_base, retry_max)
+        self._retry = RetryPolicy(max_attempts, retry_base, retry_max, retry_unknown_delivery)
         self._send = send
         self._workers = workers
         self._rate_limits = rate_limits
@@ -358,7 +361,7 @@ class OutboundDispatcher:
         stderr = getattr(exc, "stderr", "")
         stderr = untrusted.for_log(stderr.strip()[-_STDERR_LOG_LIMIT:]) if isinstance(stderr, str) else ""
         log.error(
-            "outbound %s %s to %s failed after %d attempt(s): %s: %s; stderr: %s",
+            "outbound %s %s to %s failed after %d attempt(s): %s: %s; stderr: %s%s",
             item.kind,
             item.id,
             item.conversation_key,
@@ -366,6 +369,8 @@ class OutboundDispatcher:
             type(exc).__name__,
             untrusted.for_log(str(exc)),
             stderr or "(none)",
+            "; it may have reached the chat, so it was not retried (outbound.retryUnknownDelivery)"
+            if self._retry.unknown_not_retried(exc) else "",
             exc_info=None if isinstance(exc, ZalouserError) else exc,
         )
         self._journaling.done(item)

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from errbot_zalouser.model import MEDIA_KINDS, Target
+from errbot_zalouser.richtext.styled import MentionRange, StyledText, StyleRange
 
-KINDS = ("text", *MEDIA_KINDS, "link")
+KINDS = ("text", *MEDIA_KINDS, "file", "link")
 
 
 def _new_id() -> str:
@@ -22,8 +23,9 @@ class OutboundItem:
     """One `zca msg ...` call to make: a text, a media URL (with optional caption) or a link.
 
     ``id`` identifies the item in the journal; ``created_at`` is wall-clock epoch seconds.
-    ``text`` items need non-blank ``text``; media and link items need ``url``. ``caption`` is
-    only meaningful for image and video (`msg voice` has no caption option).
+    ``text`` items need non-blank ``text``, with its Zalo ``styles`` and ``mentions`` (see
+    ``richtext.styled``); media and link items need ``url``. ``caption`` is only meaningful for
+    image and video (`msg voice` has no caption option). A ``file`` goes through `msg upload`.
     """
 
     id: str = field(default_factory=_new_id)
@@ -33,6 +35,8 @@ class OutboundItem:
     text: str = ""
     url: str = ""
     caption: str = ""
+    styles: tuple[StyleRange, ...] = ()
+    mentions: tuple[MentionRange, ...] = ()
     created_at: float = field(default_factory=time.time)
     expires_at: float | None = None  # epoch seconds after which it is dropped unsent (a pairing code's end)
 
@@ -47,6 +51,13 @@ class OutboundItem:
             raise ValueError("a text item needs non-blank text")
         if self.kind != "text" and not self.url:
             raise ValueError(f"a {self.kind} item needs a url")
+        if self.styles or self.mentions:
+            StyledText(self.text, self.styles, self.mentions)  # checks every range against the text
+
+    @property
+    def styled(self) -> StyledText:
+        """The text with its styles and mentions."""
+        return StyledText(self.text, self.styles, self.mentions)
 
     def expired(self, now: float, max_age: float | None) -> bool:
         """Past its own end, or older than ``max_age`` seconds (None: no age limit)."""
@@ -69,6 +80,8 @@ class OutboundItem:
             "text": self.text,
             "url": self.url,
             "caption": self.caption,
+            "styles": [[s.start, s.length, s.style, s.indent_size] for s in self.styles],
+            "mentions": [[m.start, m.length, m.user_id] for m in self.mentions],
             "created_at": self.created_at,
             "expires_at": self.expires_at,
         }
@@ -95,6 +108,8 @@ class OutboundItem:
             text=_str(obj, "text", ""),
             url=_str(obj, "url", ""),
             caption=_str(obj, "caption", ""),
+            styles=tuple(_style(entry) for entry in _list(obj, "styles")),
+            mentions=tuple(_mention(entry) for entry in _list(obj, "mentions")),
             created_at=float(created_at),
             expires_at=None if expires_at is None else float(expires_at),
         )
@@ -112,3 +127,27 @@ def _bool(obj: Mapping[str, Any], key: str) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"outbound item field {key!r} is not a boolean")
     return value
+
+
+def _list(obj: Mapping[str, Any], key: str) -> list[Any]:
+    value = obj.get(key, [])  # absent in journals written before styles were sent
+    if not isinstance(value, list):
+        raise ValueError(f"outbound item field {key!r} is not a list")
+    return value
+
+
+def _style(entry: Any) -> StyleRange:
+    if (isinstance(entry, list) and len(entry) == 4 and _ints(entry[:2]) and isinstance(entry[2], str)
+            and (entry[3] is None or _ints(entry[3:]))):
+        return StyleRange(entry[0], entry[1], entry[2], entry[3])
+    raise ValueError(f"outbound item style {entry!r:.80} is not [start, length, style, indent]")
+
+
+def _mention(entry: Any) -> MentionRange:
+    if isinstance(entry, list) and len(entry) == 3 and _ints(entry[:2]) and isinstance(entry[2], str):
+        return MentionRange(entry[0], entry[1], entry[2])
+    raise ValueError(f"outbound item mention {entry!r:.80} is not [start, length, user id]")
+
+
+def _ints(values: list[Any]) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)

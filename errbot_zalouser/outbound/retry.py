@@ -11,11 +11,14 @@ from errbot_zalouser.errors import ZalouserError
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """``max_attempts`` attempts in all; waits grow from ``base`` to ``cap`` seconds."""
+    """``max_attempts`` attempts in all; waits grow from ``base`` to ``cap`` seconds. A failure after
+    which the message may be in the chat already (``delivery_unknown``: a timeout) is retried only
+    with ``retry_unknown_delivery``: a second attempt could show it twice."""
 
     max_attempts: int = 4
     base: float = 1.0
     cap: float = 30.0
+    retry_unknown_delivery: bool = False
     _random: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -25,9 +28,14 @@ class RetryPolicy:
             raise ValueError(f"need 0 <= retry_base <= retry_max (got {self.base}, {self.cap})")
 
     def should_retry(self, exc: Exception, attempt: int) -> bool:
-        """A ``ZalouserError`` whose class says ``retryable``, with attempts left."""
+        """A ``ZalouserError`` whose class says ``retryable``, with attempts left, that cannot have
+        reached the chat (or may be retried anyway)."""
         retryable = isinstance(exc, ZalouserError) and getattr(exc, "retryable", False) is True
-        return retryable and attempt < self.max_attempts
+        return retryable and not self.unknown_not_retried(exc) and attempt < self.max_attempts
+
+    def unknown_not_retried(self, exc: Exception) -> bool:
+        """The failure may have delivered the message, and such failures are not retried."""
+        return getattr(exc, "delivery_unknown", False) is True and not self.retry_unknown_delivery
 
     def delay(self, attempt: int) -> float:
         """The wait after failed attempt ``attempt`` (1 for the first): see errbot_zalouser.backoff."""

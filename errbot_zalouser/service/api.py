@@ -8,6 +8,7 @@ and ``ZcaError`` subclasses when `zca` itself fails. ``account=None`` means the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -110,6 +111,8 @@ class AccountStatus:
     group_policy: str
     warnings: tuple[str, ...] = ()
     probe: ProbeResult | None = None
+    zca_kind: str = ""  # "openzca" or "zca-cli-or-unknown", as the start-up probe found it
+    capabilities: tuple[str, ...] = ()  # what the bot uses of it (see transport.capabilities)
     # account safety: pairing replies to strangers in the last hour against the cap, and a
     # Zalo rate limit holding every send of the account (epoch seconds)
     first_contacts: int = 0
@@ -131,8 +134,16 @@ class ZalouserApi(Protocol):
 
     def account_ids(self) -> list[str]: ...
 
-    # sending (queued on the send pool; a Target is a user id, or a group id with is_group=True)
-    def send_text(self, account: str | None, target: Target, text: str) -> int: ...
+    # sending (queued on the send pool; a Target is a user id, or a group id with is_group=True).
+    # send_text: literal text, shown exactly as given; send_markdown: Errbot Markdown, shown with
+    # Zalo styles where the account's zca has them. In a group, every "@" in the text stays plain
+    # text (it never mentions anyone, and never fails as an ambiguous mention); ``mentions`` are
+    # user ids (group members: NotFound otherwise) mentioned as "@name" in front of the text, which
+    # notifies them where the zca binary resolves group mentions (openzca 0.1.43 and later).
+    # send_url takes http(s) URLs only (ValueError otherwise: zca would read a path and send that file).
+    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = ()) -> int: ...
+    def send_markdown(self, account: str | None, target: Target, markdown: str, *,
+                      mentions: Sequence[str] = ()) -> int: ...
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None: ...
     def send_link(self, account: str | None, target: Target, url: str) -> None: ...
 

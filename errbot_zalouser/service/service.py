@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from errbot_zalouser import untrusted
 from errbot_zalouser.config import load_settings
+from errbot_zalouser.config.admins import admin_user_ids, check_admins
 from errbot_zalouser.errors import NotFound, ZalouserError, ZcaError, ZcaNotAuthenticated, ZcaNotFound
+from errbot_zalouser.locks import claim_instance
 from errbot_zalouser.model import (
     ApprovedEntry,
     GroupAllowEntry,
@@ -36,6 +38,7 @@ from errbot_zalouser.model import (
     ZaloUser,
 )
 from errbot_zalouser.policy.access import Decision, Outcome
+from errbot_zalouser.richtext.card import card_markdown
 from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, PairingWaitlist, SearchResult, ZalouserApi
@@ -47,6 +50,8 @@ from errbot_zalouser.service.status import account_status, login_hint
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
+from errbot_zalouser.transport import capabilities as zca_capabilities
+from errbot_zalouser.transport.capabilities import TOOL_ENV, Capabilities
 from errbot_zalouser.transport.client import Runner, ZcaClient
 from errbot_zalouser.transport.listener import Listener, ListenerSettings, ListenerState
 from errbot_zalouser.transport.runner import CliRunner
@@ -94,17 +99,25 @@ class ZalouserService:
         directory_ttl: float = 300.0,
         admin_ids: frozenset[str] = frozenset(),
         listener_factory: ListenerFactory = Listener,
+        exclusive: bool = False,
+        journal_dir: Path | None = None,
     ) -> None:
+        """``exclusive``: this is the bot, so take the instance locks first (AlreadyRunning when
+        another bot holds the data folder or a profile). ``journal_dir``: where the outbox keeps
+        its journal (default ``<data_dir>/zalouser``, the bot's; the operator CLI uses its own)."""
         self.settings = settings
         self.default_account = settings.default_account
-        runner = runner or CliRunner(settings.zca)
+        self._claim = claim_instance(Path(data_dir), self._profiles(settings)) if exclusive else None
+        runner = runner or CliRunner(settings.zca, env=TOOL_ENV)
+        self._runner = runner
+        self.capabilities = Capabilities.oldest()  # what the zca binary supports; probed by preflight
         self.accounts = Accounts((self._runtime(runner, a, directory_ttl) for a in settings.accounts),
                                  settings.default_account)
         notify_admins = notify_admins or _log_notice
         self._notify = notify_admins
         self.health = DataFolderHealth(Path(data_dir) / "zalouser", notify_admins, clock)
         self.replay = ReplayGuard(Path(data_dir) / "zalouser", settings.listener.max_event_age_seconds, clock)
-        self.outbox = Outbox(self.accounts, settings.outbound, Path(data_dir) / "zalouser", clock=clock,
+        self.outbox = Outbox(self.accounts, settings.outbound, journal_dir or Path(data_dir) / "zalouser", clock=clock,
                              health=self.health, notify_admins=notify_admins)
         self.access = AccessControl(
             self.accounts, stores or open_stores(Path(data_dir)), self.outbox,
@@ -115,12 +128,25 @@ class ZalouserService:
         self._started = False
 
     @classmethod
-    def from_bot_config(cls, bot_config: Any, *, notify_admins: Callable[[str], None],
-                        admin_ids: frozenset[str] = frozenset(), **options: Any) -> ZalouserService:
+    def from_bot_config(cls, bot_config: Any, *, notify_admins: Callable[[str], None] | None = None,
+                        **options: Any) -> ZalouserService:
         """The service errbot's config.py describes: ``ZALOUSER``/``ZALOUSER_CONFIG``/``ZALOUSER_ZCA``,
-        ``BOT_DATA_DIR`` and ``BOT_PREFIX``. Raises ConfigError. ``options`` go to the constructor."""
-        return cls(load_settings(bot_config), bot_config.BOT_DATA_DIR, notify_admins=notify_admins,
-                   command_prefix=getattr(bot_config, "BOT_PREFIX", "!"), admin_ids=admin_ids, **options)
+        ``BOT_DATA_DIR``, ``BOT_PREFIX`` and ``BOT_ADMINS`` (whose Zalo ids always pass the DM gate).
+        By default it is the bot's, holding the instance locks (``exclusive``). Raises ConfigError,
+        AlreadyRunning. ``options`` go to the constructor."""
+        bot_admins = getattr(bot_config, "BOT_ADMINS", ())
+        notes = check_admins(bot_admins)
+        settings = load_settings(bot_config)
+        if notes:
+            settings = replace(settings, warnings=settings.warnings + tuple(notes))
+        options.setdefault("exclusive", True)
+        options.setdefault("admin_ids", admin_user_ids(bot_admins))
+        return cls(settings, bot_config.BOT_DATA_DIR, notify_admins=notify_admins,
+                   command_prefix=getattr(bot_config, "BOT_PREFIX", "!"), **options)
+
+    @staticmethod
+    def _profiles(settings: Settings) -> list[str]:
+        return [a.profile for a in settings.accounts if a.enabled]
 
     def _runtime(self, runner: Runner, config: AccountConfig, ttl: float) -> AccountRuntime:
         client = ZcaClient(runner, config.profile, send_timeout=self.settings.outbound.send_timeout)
@@ -130,25 +156,36 @@ class ZalouserService:
     # --- life cycle ---------------------------------------------------------------------------
 
     def preflight(self) -> None:
-        """Check zca and every enabled account's login; learn each account's own user id."""
+        """Learn what the zca binary supports, check every enabled account's login and learn each
+        account's own user id."""
         for warning in self.settings.warnings:
             log.warning("zalouser config: %s", warning)
         if not self.accounts.enabled:
             raise StartupError("no enabled Zalouser account: set enabled: true in the ZALOUSER block")
+        self.learn_zca()
         for rt in self.accounts.enabled:
             self._check_account(rt)
 
+    def learn_zca(self) -> Capabilities:
+        """Probe what the zca binary supports (once per binary and version) and give every account's
+        client the answer. StartupError when the executable is missing."""
+        try:
+            found = zca_capabilities.probe(self._runner.run, getattr(self._runner, "executable", None))
+        except ZcaNotFound as exc:
+            raise _zca_missing(self.settings.zca) from exc
+        log.info("zalouser: zca is %s", found.describe())
+        self.capabilities = found
+        for rt in self.accounts:
+            rt.client.capabilities = found
+        return found
+
     def _check_account(self, rt: AccountRuntime) -> None:
         try:
-            rt.client.version()
             if not rt.client.is_authenticated():
                 raise ZcaNotAuthenticated("not logged in")
             rt.self_user = rt.client.me_info()
         except ZcaNotFound as exc:
-            raise StartupError(
-                f"zca executable {self.settings.zca!r} not found: install zca-cli or openzca "
-                f"(npm i -g openzca), or set ZALOUSER_ZCA in config.py to its path"
-            ) from exc
+            raise _zca_missing(self.settings.zca) from exc
         except ZcaNotAuthenticated as exc:
             raise StartupError(
                 f"Zalo profile {rt.config.profile!r} (account {rt.account_id!r}) is not logged in: "
@@ -200,6 +237,7 @@ class ZalouserService:
                 logged_out_retry_seconds=cfg.logged_out_retry_seconds,
                 lock_retry_seconds=cfg.lock_retry_seconds,
             ),
+            env=dict(TOOL_ENV),
             name=account,
         )
 
@@ -226,6 +264,9 @@ class ZalouserService:
             self.outbox.stop(timeout)
         self.replay.close()
         self._started = False
+        if self._claim is not None:
+            self._claim.release()
+            self._claim = None
 
     # --- for the backend ----------------------------------------------------------------------
 
@@ -268,12 +309,23 @@ class ZalouserService:
 
     # --- ZalouserApi: sending -----------------------------------------------------------------
 
-    def send_text(self, account: str | None, target: Target, text: str) -> int:
-        """Queue a text reply, split into chunks; returns the number of chunks queued."""
-        return self.outbox.send_text(account, target, text)
+    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = ()) -> int:
+        """Queue literal text (shown exactly as given), split into chunks; returns the number of
+        chunks queued. In a group, ``mentions`` (user ids) are mentioned in front of the text."""
+        return self.outbox.send_text(account, target, text, mentions=mentions)
+
+    def send_markdown(self, account: str | None, target: Target, markdown: str, *,
+                      mentions: Sequence[str] = ()) -> int:
+        """Queue an Errbot Markdown reply (as Zalo styles where the account's zca has them)."""
+        return self.outbox.send_markdown(account, target, markdown, mentions=mentions)
+
+    def send_card(self, account: str | None, target: Target, **card: Any) -> int:
+        """Queue an Errbot card (the keyword arguments of ``richtext.card.card_markdown``)."""
+        return self.outbox.send_markdown(account, target, card_markdown(**card))
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
-        """Queue a URL as media chosen by its ending (msg image|video|voice), with a caption."""
+        """Queue an http(s) URL as media chosen by its ending (image, video, voice, file), with a
+        caption; ValueError for any other URL (see Outbox.send_url)."""
         self.outbox.send_url(account, target, url, caption)
 
     def send_link(self, account: str | None, target: Target, url: str) -> None:
@@ -349,6 +401,11 @@ class ZalouserService:
             counts = self.replay.counts(rt.account_id)
             statuses.append(replace(status, old_events=counts.old, replayed_events=counts.replayed))
         return statuses
+
+
+def _zca_missing(zca: str) -> StartupError:
+    return StartupError(f"zca executable {zca!r} not found: install zca-cli or openzca (npm i -g openzca), "
+                        f"or set ZALOUSER_ZCA in config.py to its path")
 
 
 def _log_notice(text: str) -> None:

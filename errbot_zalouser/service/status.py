@@ -36,6 +36,8 @@ def account_status(rt: AccountRuntime, queue: DispatcherStats, *, zca: str, prob
         group_policy=rt.config.group_policy,
         warnings=tuple(warnings),
         probe=_probe(rt) if probe and rt.config.enabled and logged_in else None,
+        zca_kind=rt.client.capabilities.kind,
+        capabilities=rt.client.capabilities.in_use(),
         first_contacts=first_contacts[0],
         first_contacts_cap=rt.config.pairing.first_contacts_per_hour,
         pairing_replies_paused=first_contacts[1],
@@ -56,6 +58,10 @@ def _live_checks(rt: AccountRuntime, zca: str) -> tuple[str | None, bool | None,
         warnings.append(f"zca CLI not found ({zca}); install zca-cli or openzca, or set ZALOUSER_ZCA")
     except ZcaError as exc:
         warnings.append(f"zca check failed: {exc}")
+    probed = rt.client.capabilities.version
+    if version and probed and version != probed:
+        warnings.append(f"zca is now {version} but was {probed} at start-up; restart the bot so that it "
+                        "learns what the new version supports")
     listener = rt.listener.stats.state if rt.listener else None
     if listener is ListenerState.LOGGED_OUT or logged_in is False:
         warnings.append(f"logged out — {login_hint(rt)}")

@@ -3,8 +3,9 @@
 Order of one invocation: model the start-up latency, pick the surface (``surface.py``), parse
 (help, version and usage errors end here), resolve the profile, consume matching faults (hang,
 then fail), run the handler. Every invocation, whatever its outcome, is appended to
-``<home>/calls.jsonl``. SIGTERM/SIGINT end a 0.1.58 invocation with exit 143/130 (after the
-listener's clean-up); on the legacy surface SIGTERM kills the process as a signal does.
+``<home>/calls.jsonl`` once that folder exists (help, version and usage errors do not create
+it). SIGTERM/SIGINT end a 0.1.58 invocation with exit 143/130 (after the listener's clean-up);
+on the legacy surface SIGTERM kills the process as a signal does.
 """
 
 from __future__ import annotations
@@ -150,6 +151,8 @@ def _flush() -> None:
 
 
 def _record_call(home: Path, call: dict[str, Any], code: int, died: int) -> None:
+    if not home.is_dir():
+        return  # `zca-sim --help`, a usage error: nothing ran, and no state folder is made for it
     call["exit"] = -died if died else code
     call["duration_ms"] = round(process.process_age() * 1000, 1)
     with contextlib.suppress(OSError):

@@ -14,6 +14,10 @@ gives that stat to caches built from a store (the gate's effective allowlists), 
 made by hand while the bot runs (an edit, a restored backup, ``import-openclaw``) applies to the
 gate, ``!pair`` and ``!allowlist`` at the next message. Writes by hand should still replace the
 file as a whole (write a copy, then rename it over the original).
+
+Every read and every read-modify-write holds a lock shared with other processes
+(``<name>.lock`` beside the file, ``locks.ProcessLock``), so the operator CLI or an import run
+beside the bot cannot lose an update the bot makes at the same moment, nor the reverse.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any, Generic, TypeVar
 
 from errbot_zalouser import durable
 from errbot_zalouser.errors import StoreError
+from errbot_zalouser.locks import ProcessLock
 from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest
 from errbot_zalouser.stores._logic import ApprovedLogic, GroupAllowLogic, PairingLogic
 from errbot_zalouser.stores.base import Stores
@@ -238,8 +243,11 @@ class _JsonBacked(Generic[T]):
     _doc: _JsonDocument[T]
     _lock: Any
 
-    def _open(self, path: Path | str, key: str, decode: Callable[[Any], T], encode: Callable[[T], dict[str, Any]]) -> None:
-        self._doc = _JsonDocument(Path(path), key, decode, encode)
+    def _open(self, path: Path | str, key: str, decode: Callable[[Any], T],
+              encode: Callable[[T], dict[str, Any]]) -> None:
+        path = Path(path)
+        self._lock = ProcessLock(path.with_name(path.name + ".lock"))  # shared with other processes
+        self._doc = _JsonDocument(path, key, decode, encode)
         with self._lock:
             self._doc.load()
 

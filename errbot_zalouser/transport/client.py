@@ -1,8 +1,14 @@
 """Typed calls to the `zca` commands the backend needs (docs/zca-contract.md, section 3).
 
-Each method builds a safe argv (see ``argv.py``), runs it through a runner with the
+Each method builds a safe argv (see ``argv.py``) from what the binary supports (its
+``Capabilities``: no option it does not list is ever passed), runs it through a runner with the
 command's timeout, turns any non-zero exit into a ``ZcaError`` subclass through
 ``errors.classify_failure`` and parses the output into model values.
+
+Text goes out as openzca's markers when the binary reads them exactly and the text has styles
+(``markers.to_markers``), else as it is, with ``--raw`` where the binary has it (a binary without
+``--raw`` does not parse markers at all). Videos and files go through `msg upload` where the
+binary has it: a running listener lends it its connection, while `msg video` would fail.
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ from typing import Any, Protocol, TypeVar
 
 from errbot_zalouser.errors import ZcaBadOutput, ZcaTimeout, classify_failure
 from errbot_zalouser.model import MEDIA_KINDS, BadEvent, SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser.richtext.styled import StyledText
 from errbot_zalouser.transport.argv import build_args, option
+from errbot_zalouser.transport.capabilities import Capabilities
+from errbot_zalouser.transport.markers import NotExpressible, to_markers
 from errbot_zalouser.transport.parsing import (
     extract_message_id,
     iter_json_items,
@@ -46,8 +55,10 @@ TIMEOUTS: dict[str, float] = {
     "msg video": 30.0,
     "msg voice": 30.0,
     "msg link": 30.0,
+    "msg upload": 150.0,  # the file is downloaded first, then uploaded (openzca's own limit is 120 s)
     "msg typing": 10.0,
 }
+UPLOAD_KINDS = ("video", "file")  # sent with `msg upload` where the binary has it
 
 _QR_DATA_URL = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
@@ -66,10 +77,14 @@ class ZcaClient:
     Stateless apart from the runner: safe to use from several threads.
     """
 
-    def __init__(self, runner: Runner, profile: str, *, send_timeout: float | None = None) -> None:
+    def __init__(self, runner: Runner, profile: str, *, send_timeout: float | None = None,
+                 capabilities: Capabilities | None = None) -> None:
         self.runner = runner
         self.profile = profile
         self.send_timeout = send_timeout  # overrides the `msg ...` timeouts when set
+        # What the binary supports: the oldest surface until the service has probed it.
+        self.capabilities = capabilities or Capabilities.oldest()
+        self._unread_outputs: set[str] = set()
 
     def __repr__(self) -> str:
         return f"ZcaClient(profile={self.profile!r})"
@@ -148,25 +163,46 @@ class ZcaClient:
 
     # --- sending --------------------------------------------------------------------------
 
-    def send_text(self, target: Target, text: str) -> SendResult:
-        """Send ``text`` to a user or group thread (`msg send`). Empty text raises ValueError.
+    def send_text(self, target: Target, text: str | StyledText) -> SendResult:
+        """Send ``text`` (literal text, or a StyledText with its styles) to a user or group thread.
 
-        The text is passed as it is: splitting long texts is the caller's job.
+        One `msg send`: splitting long texts is the caller's job. Empty text raises ValueError.
         """
-        if not text or not text.strip():
+        styled = text if isinstance(text, StyledText) else StyledText(text)
+        if not styled.text.strip():
             raise ValueError("refusing to send an empty message")
-        return self._send("send", target, [target.thread_id, text])
+        message, options = self._text_form(styled)
+        return self._send("send", target, [target.thread_id, message], options)
+
+    def _text_form(self, styled: StyledText) -> tuple[str, list[str]]:
+        """The message argument and options that make the chat show ``styled``."""
+        caps = self.capabilities
+        if caps.native_formatting and styled.styles:
+            try:
+                return to_markers(styled), []
+            except NotExpressible as exc:
+                log.debug("zca msg send: %s; sending the text with --raw, without its styles", exc)
+        return styled.text, ["--raw"] if caps.raw else []
 
     def send_media(self, target: Target, kind: str, url: str, caption: str = "") -> SendResult:
-        """Send an image, video or voice message by URL (`msg image|video|voice --url=...`).
+        """Send an image, video, voice message or file by URL.
 
-        The caption goes with ``--message=`` for images and videos. `msg voice` has no
-        caption option, so for ``kind="voice"`` the caption is **not sent** by this
-        method: callers send it as a separate text with :meth:`send_text`.
+        Images: `msg image --url=... [--message=caption]`; voice: `msg voice --url=...` (it has no
+        caption option: the caption is **not sent** here, callers send it as a text). Videos and
+        files: `msg upload --url=...` where the binary has it (a caption goes first as a text of
+        its own, as `msg upload` has none), else `msg video` for a video and `msg image` for a file.
+        Commas in the URL are percent-encoded: openzca splits ``--url`` values at commas.
         """
-        if kind not in MEDIA_KINDS:
-            raise ValueError(f"unknown media kind {kind!r}; expected one of {sorted(MEDIA_KINDS)}")
+        if kind not in (*MEDIA_KINDS, "file"):
+            raise ValueError(f"unknown media kind {kind!r}; expected one of {sorted((*MEDIA_KINDS, 'file'))}")
         _require(url, "media url")
+        url = url.replace(",", "%2C")  # openzca splits --url values at commas: a piece could be a local path
+        if kind in UPLOAD_KINDS and self.capabilities.upload:
+            if caption.strip():
+                self.send_text(target, caption)
+            return self._send("upload", target, [target.thread_id], [option("url", url)])
+        if kind == "file":
+            kind = "image"
         options = [option("url", url)]
         if caption and kind != "voice":
             options.append(option("message", caption))
@@ -189,7 +225,12 @@ class ZcaClient:
         _require(target.thread_id, "thread id")
         opts = [*options, "-g"] if target.is_group else list(options)
         run = self._call(self.profile, ["msg", verb], positionals, opts, key=f"msg {verb}")
-        return SendResult(extract_message_id(run.stdout))
+        message_id = extract_message_id(run.stdout)
+        if message_id is None and run.stdout.strip() and verb not in self._unread_outputs:
+            self._unread_outputs.add(verb)  # exit 0 is the truth: sent, with an id we cannot read
+            log.info("zca msg %s succeeded but printed no message id we recognise (said once): %r",
+                     verb, strip_ansi(run.stdout)[:200])
+        return SendResult(message_id)
 
     def _rows(
         self,
@@ -218,7 +259,9 @@ class ZcaClient:
         key: str,
     ) -> CompletedRun:
         args = build_args(profile, command, positionals, options)
-        timeout = self.send_timeout if self.send_timeout and key.startswith("msg ") else TIMEOUTS[key]
+        timeout = TIMEOUTS[key]
+        if self.send_timeout and key.startswith("msg "):  # the configured send timeout; uploads get longer
+            timeout = max(self.send_timeout, timeout) if key == "msg upload" else self.send_timeout
         return self._run_checked(args, timeout)
 
     def _run_checked(self, args: Sequence[str], timeout: float) -> CompletedRun:

@@ -1,5 +1,8 @@
 """!zalouser status: per-account health of the zca tool, session, listener and outbound queue.
 
+The first lines name the zca binary (its kind and version) and the features of it the bot uses,
+as the start-up probe found them.
+
 Shows the warnings the service reports (OpenClaw's: zca missing, not authenticated, dmPolicy open;
 and its own). ``--probe`` also runs a live ``me info`` check per account.
 """
@@ -56,9 +59,13 @@ def format_account(status: AccountStatus, now: float) -> str:
     if not status.enabled:
         return f"{head}: disabled"
     zca = f"zca {md_escape(status.zca_version)}" if status.zca_version else "zca: not available"
+    if status.zca_version and status.zca_kind:
+        zca = f"zca {md_escape(status.zca_kind)} {md_escape(status.zca_version)}"
     login = _yes_no(status.logged_in, "logged in", "not logged in")
+    supports = ", ".join(md_escape(c) for c in status.capabilities) or "none of the newer options"
     lines = [
         f"{head}: {zca}, {login}",
+        f"zca features in use: {supports}",
         f"listener: {md_escape(status.listener_state)}, restarts {status.restarts}, "
         f"last error: {md_escape(one_line(status.last_error, 200)) if status.last_error else 'none'}",
         f"last inbound: {ago(status.last_inbound_at, now)}, last outbound: {ago(status.last_outbound_at, now)}",

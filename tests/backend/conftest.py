@@ -50,6 +50,7 @@ def bot_config(data_dir: Path, zalouser: dict[str, Any]) -> SimpleNamespace:
     config = SimpleNamespace(
         BOT_DATA_DIR=str(data_dir),
         BOT_EXTRA_PLUGIN_DIR=RECORDER_DIR,
+        ZALOUSER_COMPANION_PLUGINS=False,  # only the recorder: these tests are about the backend
         BOT_ADMINS=(f"zalouser:{ADMIN}",),
         CORE_PLUGINS=(),
         STORAGE="Memory",

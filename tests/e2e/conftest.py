@@ -92,6 +92,13 @@ def start_bot(workdir: Path, sim: SimControl, zca: str, zalouser: dict[str, Any]
     return bot
 
 
+@pytest.fixture(params=["0.1.58", "legacy"])
+def surface(request: pytest.FixtureRequest, sim: SimControl) -> str:
+    """Run the test on each zca-sim surface: openzca 0.1.58, and the old binary (zca-cli / openzca 0.1.20)."""
+    sim.set_surface(request.param)
+    return str(request.param)
+
+
 @pytest.fixture
 def bot_factory(tmp_path: Path, sim: SimControl, zca_sim_path: str) -> Iterator[Any]:
     bots: list[BotProcess] = []

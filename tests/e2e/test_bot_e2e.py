@@ -1,4 +1,7 @@
-"""The real backend under `errbot -c`, on the simulator: DMs, groups, pairing, shutdown."""
+"""The real backend under `errbot -c`, on the simulator: DMs, groups, pairing, shutdown.
+
+Tests that take the ``surface`` fixture run on both zca-sim surfaces (openzca 0.1.58 and the old binary).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from tests.e2e.conftest import ADMIN, FRIEND, STRANGER, WORK_CHAT
 CODE = re.compile(r"Pairing code: ([A-Z2-9]{8})")
 
 
-def test_echo_and_help_round_trip_in_a_dm(bot_factory):
+def test_echo_and_help_round_trip_in_a_dm(bot_factory, surface):
     bot = bot_factory()
     bot.sim.inject_dm(ADMIN, "!echo xin chào")
     assert bot.replies_to(ADMIN)[-1]["text"] == "xin chào"
@@ -20,7 +23,7 @@ def test_echo_and_help_round_trip_in_a_dm(bot_factory):
     assert all(not r["isGroup"] for r in bot.sim.sent())
 
 
-def test_echo_and_help_round_trip_in_a_group(bot_factory):
+def test_echo_and_help_round_trip_in_a_group(bot_factory, surface):
     bot = bot_factory({"groupPolicy": "open"})
     bot.sim.inject_group(WORK_CHAT, FRIEND, "!echo hello group")
     reply = bot.replies_to(WORK_CHAT)[-1]
@@ -29,7 +32,7 @@ def test_echo_and_help_round_trip_in_a_group(bot_factory):
     assert "echo" in bot.replies_to(WORK_CHAT, 2)[-1]["text"]
 
 
-def test_option_like_texts_are_sent_literally(bot_factory):
+def test_option_like_texts_are_sent_literally(bot_factory, surface):
     bot = bot_factory({"groupPolicy": "open"})
     texts = ["--help", "-g", "--profile x", "-- x"]
     for text in texts:

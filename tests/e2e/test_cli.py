@@ -84,4 +84,4 @@ def test_make_run_demo_shows_the_pairing_flow(tmp_path, sim_home):
     finally:
         if child.isalive():
             child.terminate(force=True)
-    assert (tmp_path / ".sim" / "errbot.log").exists()
+    assert (tmp_path / ".sim" / "data" / "errbot.log").exists()

@@ -39,3 +39,10 @@ def test_invalid_configuration_names_the_key(tmp_path, sim, zca_sim_path, block,
     out = _failed_start(tmp_path, sim, zca_sim_path, block)
     assert expected in out
     assert "Traceback" not in out
+
+
+def test_the_example_admin_id_stops_the_start(tmp_path, sim, zca_sim_path):
+    bot = start_bot(tmp_path, sim, zca_sim_path, extra='BOT_ADMINS = ("zalouser:1000000000000000001",)\n', wait=False)
+    assert bot.proc.wait(timeout=60) != 0
+    assert "BOT_ADMINS: still holds the example id zalouser:1000000000000000001" in bot.output
+    assert "Traceback" not in bot.output

@@ -19,6 +19,7 @@ import errbot_zalouser
 from errbot_zalouser.config import parse_channel_block
 from errbot_zalouser.service.service import ZalouserService
 from errbot_zalouser.simulator.control import SimControl
+from errbot_zalouser.transport.capabilities import TOOL_ENV
 from errbot_zalouser.transport.runner import CliRunner
 from tests.e2e.conftest import ADMIN, FRIEND, STRANGER, WORK_CHAT, bot_factory  # noqa: F401 - fixture
 from tests.faults.harness import make_service  # noqa: F401 - fixture
@@ -72,7 +73,9 @@ def make_settings(zca: str, block: dict[str, Any] | None = None):
 def service_factory(sim: SimControl, zca_sim_path: str, tmp_path: Path) -> Iterator[Callable[..., ZalouserService]]:
     """``make(block=None, start=True)`` -> a real ZalouserService on the simulator (stopped at the end).
 
-    ``start`` runs ``service.start`` (send pool and listener); inbound events are ignored.
+    ``start`` runs ``service.preflight`` (it probes what the simulated `zca` supports) and
+    ``service.start`` (send pool and listener); inbound events are ignored. `zca` children get the
+    environment the bot gives them (``TOOL_ENV``).
     """
     made: list[ZalouserService] = []
 
@@ -80,10 +83,11 @@ def service_factory(sim: SimControl, zca_sim_path: str, tmp_path: Path) -> Itera
         service = ZalouserService(
             make_settings(zca_sim_path, block),
             tmp_path / f"data{len(made)}",
-            runner=CliRunner(zca_sim_path, kill_grace=1.0),
+            runner=CliRunner(zca_sim_path, env=TOOL_ENV, kill_grace=1.0),
         )
         made.append(service)
         if start:
+            service.preflight()
             service.start(lambda account, event: None)
         return service
 

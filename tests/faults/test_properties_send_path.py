@@ -1,11 +1,13 @@
 """Suite 6: property tests for what tests/outbound, tests/policy and tests/backend leave out.
 
-Already covered there: chunk_text itself (limits, content, fences, fixed points), identifier
+Already covered there: chunk_styled itself (limits, content, styles, fixed points), identifier
 round trips of ASCII ids, and the pure DM/group decisions. Added here:
 
-* chunking through the whole send path: Markdown -> the backend's renderer -> service.send_text
-  -> send pool -> `zca-sim`; the sent log, in order, is exactly ``chunk_text(rendered)``, every
-  message is within the limit, fences are balanced and no content is lost or reordered;
+* chunking through the whole send path, on both surfaces of `zca-sim`: Markdown ->
+  service.send_markdown -> send pool -> `zca-sim`; the chat (the sent log), in order, shows
+  exactly the chunks of the rendered reply (Zalo styles on 0.1.58, readable plain text on the
+  legacy binary), every message within the limit and sent as one submission, nothing lost or
+  reordered;
 * the service's gate with start-up name resolution: a DM is dispatched exactly when its sender
   id is allowed, whatever display name it carries (names never grant access);
 * identifiers: only ASCII digit ids are accepted.
@@ -20,43 +22,49 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from errbot_zalouser.backend.identifiers import ZaloPerson, ZaloRoom, parse_identifier
-from errbot_zalouser.backend.render import MarkdownRenderer
 from errbot_zalouser.model import InboundEvent, Target
-from errbot_zalouser.outbound.chunking import chunk_text
+from errbot_zalouser.outbound.chunking import chunk_styled
 from errbot_zalouser.policy.access import Outcome
+from errbot_zalouser.richtext.markdown import from_markdown
+from errbot_zalouser.richtext.plain import plain_form
+from errbot_zalouser.richtext.styled import styles_by_char
 from errbot_zalouser.simulator import seed
-from tests.faults.conftest import ADMIN, STRANGER, sent_texts
-from tests.outbound.test_chunking_properties import _content, _open_fence_at_end, documents
+from tests.faults.conftest import ADMIN, STRANGER
+from tests.outbound.test_chunking_properties import documents
+from tests.richtext.chat import chat_styled
 
 LIMIT = 60
 _threads = itertools.count(1)
 
 markdown_extras = st.sampled_from(["- item", "* star *emph*", "**bold** text", "1. first", "> quoted", "# Title",
-                                   "`inline code`", "[a link](https://example.invalid)"])
+                                   "`inline code`", "[a link](https://example.invalid)", "5*3*2 a_b {red}",
+                                   "```\n1. code\n```"])
 markdown = st.lists(st.one_of(documents, markdown_extras), min_size=1, max_size=4).map("\n\n".join)
 
 
+@pytest.mark.parametrize("surface", ["0.1.58", "legacy"])
 @pytest.mark.parametrize("mode", ["length", "newline"])
-def test_rendered_markdown_reaches_the_sent_log_chunked_and_whole(service_factory, sim, mode):
-    sim.set_surface("legacy")  # issue 10 item 3 (formatting): 0.1.58 restyles the rendered Markdown
+def test_rendered_markdown_reaches_the_chat_chunked_and_whole(service_factory, sim, mode, surface):
+    sim.set_surface(surface)
     service = service_factory({"textChunkLimit": LIMIT, "chunkMode": mode})
-    renderer = MarkdownRenderer()
 
     @settings(max_examples=8, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(text=markdown)
     def check(text: str) -> None:
         thread = f"1{next(_threads):018d}"
-        rendered = renderer.render(text)
-        expected = chunk_text(rendered, LIMIT, mode)
-        assert service.send_text(None, Target(thread), rendered) == len(expected)
+        styled = from_markdown(text)
+        shaped = styled if surface == "0.1.58" else plain_form(styled)
+        expected = chunk_styled(shaped, LIMIT, mode)
+        assert service.send_markdown(None, Target(thread), text) == len(expected)
         assert service.drain(30)
-        sent = sent_texts(sim, thread)
-        assert sent == expected
-        assert all(0 < len(chunk) <= LIMIT for chunk in sent)
-        assert "".join(_content(chunk) for chunk in sent) == _content(rendered)
-        for chunk in sent[:-1]:
-            assert _open_fence_at_end(chunk) is None, chunk
+        records = [r for r in sim.sent() if r.get("threadId") == thread]
+        assert all(r.get("chunks", 1) == 1 for r in records)  # the tool never split a message itself
+        chat = [chat_styled(r) for r in records]
+        assert [c.text for c in chat] == [c.text for c in expected]
+        if surface == "0.1.58":
+            assert [styles_by_char(c) for c in chat] == [styles_by_char(c) for c in expected]
+        assert all(0 < c.rendered_length <= LIMIT for c in chat)
 
     check()
     assert service.status()[0].failed_sends == 0

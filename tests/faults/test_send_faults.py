@@ -1,7 +1,8 @@
 """Suite 2: sends failing (exit 1, a hang past the timeout, Zalo's rate-limit and blocked texts).
 
 The real ZalouserService (send pool, journal, CliRunner, ZcaClient) sends through `zca-sim`. A
-retryable failure is retried and then delivered, or reported; a final failure is never silent:
+retryable failure is retried and then delivered, or reported (a timeout, after which the message
+may be in the chat, only with outbound.retryUnknownDelivery); a final failure is never silent:
 it has an ERROR log line naming the conversation and the tool's stderr, and it is counted in
 ``status()`` (``failed_sends``, ``last_error``) and in `!zalouser status`.
 """
@@ -50,8 +51,23 @@ def test_rate_limited_send_is_retried_then_delivered(service_factory, sim, error
     assert status.failed_sends == 0 and status.queue_depth == 0
 
 
-def test_hung_send_times_out_is_retried_then_delivered(service_factory, sim, error_log):
+def test_hung_send_times_out_and_is_not_retried_by_default(service_factory, sim, error_log):
+    """Killed mid-send, the message may already be in the chat: a retry could show it twice."""
     service = service_factory({"outbound": {**FAST_SERVICE_OUTBOUND, "sendTimeoutSeconds": 0.5}})
+    sim.hang("msg send", 10)
+    service.send_text(None, Target(FRIEND), "after a timeout")
+    assert service.drain(15)
+    assert wait_until(lambda: len(_send_calls(sim)) == 1 and "exit" in _send_calls(sim)[0], timeout=5)
+    assert _send_calls(sim)[0]["exit"] == 143  # ended by our SIGTERM (0.1.58: exit 143)
+    assert not _retries(error_log)
+    [failure] = _final_failures(error_log)
+    assert "ZcaTimeout" in failure.getMessage() and "retryUnknownDelivery" in failure.getMessage()
+    assert service.status()[0].failed_sends == 1
+
+
+def test_hung_send_is_retried_then_delivered_with_retry_unknown_delivery(service_factory, sim, error_log):
+    service = service_factory({"outbound": {**FAST_SERVICE_OUTBOUND, "sendTimeoutSeconds": 0.5,
+                                            "retryUnknownDelivery": True}})
     sim.hang("msg send", 10)
     service.send_text(None, Target(FRIEND), "after a timeout")
     assert service.drain(15)
@@ -95,7 +111,8 @@ def test_final_failure_is_logged_counted_and_the_conversation_goes_on(
 
 
 def test_hung_forever_is_reported_after_the_last_attempt(service_factory, sim, error_log):
-    service = service_factory({"outbound": {**FAST_SERVICE_OUTBOUND, "sendTimeoutSeconds": 0.3}})
+    service = service_factory({"outbound": {**FAST_SERVICE_OUTBOUND, "sendTimeoutSeconds": 0.3,
+                                            "retryUnknownDelivery": True}})
     sim.hang("msg send", 10, times=-1)
     service.send_text(None, Target(FRIEND), "never gets through")
     assert service.drain(20)
@@ -144,8 +161,7 @@ def test_send_timeout_setting_bounds_a_hung_send(service_factory, sim):
     sim.hang("msg send", 3)
     service.send_text(None, Target(FRIEND), "bounded by sendTimeoutSeconds")
     assert service.drain(15)
-    assert sent_texts(sim, FRIEND) == ["bounded by sendTimeoutSeconds"]
-    assert wait_until(lambda: len(_send_calls(sim)) >= 1, timeout=5)
+    assert wait_until(lambda: len(_send_calls(sim)) >= 1 and "exit" in _send_calls(sim)[0], timeout=5)
     assert _send_calls(sim)[0]["exit"] == 143  # SIGTERM at 0.5 s (0.1.58: exit 143), not left to finish after 3 s
 
 

@@ -1,4 +1,4 @@
-"""Table tests for chunk_text and media_kind."""
+"""Table tests for chunk_styled / chunk_text and media_kind."""
 
 from __future__ import annotations
 
@@ -6,15 +6,8 @@ import unicodedata
 
 import pytest
 
-from errbot_zalouser.outbound.chunking import chunk_text, media_kind
-
-FENCE = "```"
-
-
-def _code_block(info: str, lines: int) -> str:
-    body = "\n".join(f"x = {i:03d}" for i in range(lines))
-    return f"{FENCE}{info}\n{body}\n{FENCE}"
-
+from errbot_zalouser.outbound.chunking import chunk_styled, chunk_text, media_kind
+from errbot_zalouser.richtext.styled import BOLD, Mark, MentionRange, StyledText, StyleRange
 
 # --- basic length mode ---------------------------------------------------------------------------
 
@@ -78,96 +71,42 @@ def test_default_limit_is_2000() -> None:
     assert " ".join(chunks) == words
 
 
-# --- code fences ---------------------------------------------------------------------------------
+# --- styled text ----------------------------------------------------------------------------------
 
 
-def test_fence_is_closed_and_reopened_with_info_string() -> None:
-    text = _code_block("python", 6)
-    chunks = chunk_text(text, 40)
-    assert chunks == [
-        "```python\nx = 000\nx = 001\nx = 002\n```",
-        "```python\nx = 003\nx = 004\nx = 005\n```",
-    ]
-    assert all(len(c) <= 40 for c in chunks)
+def test_the_limit_counts_utf16_units_as_zalo_does() -> None:
+    text = "👍" * 15  # 15 characters, 30 UTF-16 units
+    chunks = chunk_styled(StyledText(text), 20)
+    assert [c.text for c in chunks] == ["👍" * 10, "👍" * 5]
+    assert all(c.rendered_length <= 20 for c in chunks)
 
 
-def test_tilde_fence_reopened_with_same_marker() -> None:
-    text = "~~~~ js\n" + "\n".join(f"let v{i} = {i};" for i in range(8)) + "\n~~~~"
-    chunks = chunk_text(text, 45)
-    assert len(chunks) > 1
-    for chunk in chunks:
-        assert chunk.startswith("~~~~ js\n")
-        assert chunk.endswith("\n~~~~")
-        assert len(chunk) <= 45
+def test_styles_and_marks_are_cut_with_their_text() -> None:
+    styled = StyledText("alpha beta gamma delta epsilon", (StyleRange(11, 11, BOLD),), (),
+                        (Mark(11, 22, "**", "**"),))
+    first, second = chunk_styled(styled, 20)
+    assert first == StyledText("alpha beta gamma", (StyleRange(11, 5, BOLD),), (), (Mark(11, 16, "**", "**"),))
+    assert second == StyledText("delta epsilon", (StyleRange(0, 5, BOLD),), (), (Mark(0, 5, "**", "**"),))
 
 
-def test_limit_holds_with_fence_lines_at_minimum_limit() -> None:
-    text = FENCE + "\n" + "\n".join("abcdefghijk" for _ in range(6)) + "\n" + FENCE
-    chunks = chunk_text(text, 20)
-    assert chunks == ["```\nabcdefghijk\n```"] * 6
+def test_a_mention_is_never_cut() -> None:
+    mention = MentionRange(14, 12, "2947718306652210431")  # "@Nguyen Van A"
+    styled = StyledText("a" * 13 + " @NguyenVanAn hello", (), (mention,))
+    chunks = chunk_styled(styled, 20)
+    assert chunks[0].text == "a" * 13
+    assert chunks[1].mentions == (MentionRange(0, 12, "2947718306652210431"),)
 
 
-def test_newline_outside_fence_preferred_to_one_inside() -> None:
-    text = "intro text\n" + _code_block("", 8) + "\nafter"
-    chunks = chunk_text(text, 60)
-    assert chunks[0] == "intro text"
-    assert chunks[1].startswith("```\nx = 000")
-    assert chunks[-1].endswith("after")
+def test_a_fits_test_makes_chunks_shorter() -> None:
+    text = " ".join(["word"] * 30)
+    chunks = chunk_styled(StyledText(text), 2000, fits=lambda c: len(c.text) <= 50)
+    assert all(len(c.text) <= 50 for c in chunks)
+    assert " ".join(c.text for c in chunks) == text
 
 
-def test_no_empty_code_block_before_a_closing_fence() -> None:
-    # The closing line (with trailing spaces) ends past the window; cutting right before it
-    # would leave the next chunk an empty re-opened block, so the cut goes one line earlier.
-    text = "```\n" + "aaaaaaa\nbbbbbbb\n" + "```     \nzz"
-    chunks = chunk_text(text, 24)
-    assert chunks == ["```\naaaaaaa\n```", "```\nbbbbbbb\n```     \nzz"]
-
-
-def test_long_code_line_inside_fence_falls_back_to_space_then_hard_cut() -> None:
-    text = "```\n" + "word " * 10 + "\n```"
-    chunks = chunk_text(text, 24)
-    for chunk in chunks:
-        assert len(chunk) <= 24
-        assert chunk.startswith("```\n")
-        assert chunk.endswith("```")
-    assert "".join(c.replace("```", "").replace("\n", "").replace(" ", "") for c in chunks) == "word" * 10
-
-
-def test_unclosed_fence_stays_unclosed_in_the_last_chunk() -> None:
-    text = "```sh\n" + "\n".join(f"echo {i}" for i in range(10))
-    chunks = chunk_text(text, 30)
-    assert all(c.endswith("\n```") for c in chunks[:-1])
-    assert not chunks[-1].endswith("```")
-    assert chunks[-1].startswith("```sh\n")
-
-
-def test_tilde_line_inside_backtick_fence_is_content() -> None:
-    text = "```\n~~~\ninside\n~~~\n```\nafter the block"
-    assert chunk_text(text, 2000) == [text]
-    chunks = chunk_text(text + " " + "z" * 30, 30)
-    assert chunks[0] == "```\n~~~\ninside\n~~~\n```"
-
-
-def test_fence_with_info_too_long_to_reopen_is_plain_text() -> None:
-    # limit 20 leaves 5 characters for a re-open line: "```python" is then ordinary text.
-    text = "```python\n" + "y = 1\n" * 5
-    chunks = chunk_text(text, 20)
-    assert all(len(c) <= 20 for c in chunks)
-    assert chunks[0] == "```python\ny = 1"
-    assert not any(c.startswith("```python") for c in chunks[1:])
-
-
-def test_indented_fence_reopened_without_indentation() -> None:
-    text = "  ```py\n" + "\n".join("line" for _ in range(10)) + "\n  ```"
-    chunks = chunk_text(text, 30)
-    assert chunks[0].startswith("  ```py\n")
-    assert all(c.startswith("```py\n") for c in chunks[1:])
-
-
-def test_backtick_info_with_backtick_is_not_a_fence() -> None:
-    text = "```a`b\n" + "word " * 8
-    chunks = chunk_text(text, 20)
-    assert not any(c.endswith("\n```") for c in chunks)
+def test_a_fits_test_that_never_passes_still_ends() -> None:
+    chunks = chunk_styled(StyledText("abc def"), 20, fits=lambda c: False)
+    assert "".join(c.text for c in chunks).replace(" ", "") == "abcdef"
 
 
 # --- newline mode --------------------------------------------------------------------------------
@@ -180,7 +119,6 @@ def test_backtick_info_with_backtick_is_not_a_fence() -> None:
         ("one\ntwo", ["one\ntwo"]),
         ("one\n  \t\ntwo\n\n\n\nthree", ["one", "two", "three"]),
         ("\n\nlead\n\n", ["lead"]),
-        ("text\n\n```\ncode\n\nmore code\n```\n\nend", ["text", "```\ncode\n\nmore code\n```", "end"]),
     ],
 )
 def test_newline_mode_paragraphs(text: str, expected: list[str]) -> None:
@@ -251,6 +189,7 @@ def test_hard_cut_does_not_split_zwj_sequence_or_skin_tone() -> None:
         ("https://example.com/photo.jpg", "image"),
         ("https://example.com/photo.png?v=.mp4", "image"),
         ("https://example.com/doc.pdf", "image"),
+        ("https://example.com/photo.webp", "image"),
         ("https://example.com/path.mp4/", "image"),
         ("https://example.com/noext", "image"),
         ("/local/file.webm", "video"),
@@ -259,3 +198,17 @@ def test_hard_cut_does_not_split_zwj_sequence_or_skin_tone() -> None:
 )
 def test_media_kind(url: str, kind: str) -> None:
     assert media_kind(url) == kind
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://example.com/doc.pdf", "file"),
+        ("https://example.com/a.ZIP?dl=1", "file"),
+        ("https://example.com/photo.jpg", "image"),
+        ("https://example.com/noext", "image"),
+        ("https://example.com/a.mp4", "video"),
+    ],
+)
+def test_media_kind_where_files_can_be_uploaded(url: str, kind: str) -> None:
+    assert media_kind(url, files=True) == kind

@@ -7,6 +7,7 @@ import pytest
 from errbot_zalouser.model import SendResult, Target
 from errbot_zalouser.outbound.compose import client_sender, reply_items
 from errbot_zalouser.outbound.item import OutboundItem
+from errbot_zalouser.richtext.styled import BOLD, MentionRange, StyledText, StyleRange
 
 T = Target("99", True)
 
@@ -48,11 +49,37 @@ def test_nothing_to_send() -> None:
     assert reply_items("acc", T, "  ", []) == []
 
 
+def test_styles_and_mentions_ride_on_their_chunk() -> None:
+    styled = StyledText("@An alpha beta gamma delta", (StyleRange(4, 5, BOLD), StyleRange(21, 5, BOLD)),
+                        (MentionRange(0, 3, "2947718306652210431"),))
+    items = reply_items("acc", T, styled, limit=20)
+    assert [i.styled for i in items] == [
+        StyledText("@An alpha beta gamma", (StyleRange(4, 5, BOLD),), (MentionRange(0, 3, "2947718306652210431"),)),
+        StyledText("delta", (StyleRange(0, 5, BOLD),)),
+    ]
+
+
+def test_styled_text_is_never_a_caption() -> None:
+    items = reply_items("acc", T, StyledText("nice", (StyleRange(0, 4, BOLD),)), ["https://x/a.png"])
+    assert _shape(items) == [("text", "nice", "", ""), ("image", "", "https://x/a.png", "")]
+
+
+def test_where_the_tool_uploads_files_videos_and_files_take_no_caption() -> None:
+    items = reply_items("acc", T, "xem", ["https://x/b.mp4", "https://x/r.pdf"], captioned=("image",), files=True)
+    assert _shape(items) == [("text", "xem", "", ""), ("video", "", "https://x/b.mp4", ""),
+                             ("file", "", "https://x/r.pdf", "")]
+
+
+def test_a_fits_test_cuts_chunks_shorter() -> None:
+    items = reply_items("acc", T, "alpha beta gamma delta", fits=lambda chunk: len(chunk.text) <= 11)
+    assert [i.text for i in items] == ["alpha beta", "gamma delta"]
+
+
 class FakeClient:
     def __init__(self) -> None:
         self.calls: list[tuple] = []
 
-    def send_text(self, target: Target, text: str) -> SendResult:
+    def send_text(self, target: Target, text: str | StyledText) -> SendResult:
         self.calls.append(("text", target, text))
         return SendResult("t")
 
@@ -81,6 +108,6 @@ def test_client_sender_with_callable_and_unknown_account() -> None:
     client = FakeClient()
     send = client_sender(lambda account: client)
     send(reply_items("any", T, "hello")[0])
-    assert client.calls == [("text", T, "hello")]
+    assert client.calls == [("text", T, StyledText("hello"))]
     with pytest.raises(ValueError, match="no zca client"):
         client_sender({})(reply_items("ghost", T, "hello")[0])

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from errbot_zalouser.errors import ZcaBlocked, ZcaCommandFailed, ZcaRateLimited, ZcaTimeout
+from errbot_zalouser.errors import (
+    EngineLost,
+    EngineUnavailable,
+    ZcaBlocked,
+    ZcaCommandFailed,
+    ZcaRateLimited,
+    ZcaTimeout,
+    ZcaUnreachable,
+)
 from errbot_zalouser.model import SendResult, Target
 from errbot_zalouser.outbound.dispatcher import DispatcherStats, OutboundDispatcher, OutboundItem
 from errbot_zalouser.outbound.journal import Journal
@@ -31,6 +39,16 @@ def _always(exc: Exception) -> Callable[[OutboundItem, int], None]:
 
     def behaviour(item: OutboundItem, attempt: int) -> None:
         raise exc
+
+    return behaviour
+
+
+def _first_attempt_fails(exc: Exception) -> Callable[[OutboundItem, int], None]:
+    """A FakeSend behaviour that raises ``exc`` on the first attempt only."""
+
+    def behaviour(item: OutboundItem, attempt: int) -> None:
+        if attempt == 1:
+            raise exc
 
     return behaviour
 
@@ -198,7 +216,7 @@ def test_same_thread_id_in_different_accounts_or_kinds_is_a_different_conversati
 def test_retryable_error_is_retried_with_backoff_then_succeeds(dispatchers) -> None:
     def flaky(item: OutboundItem, attempt: int) -> None:
         if item.text == "c#0" and attempt <= 2:
-            raise ZcaTimeout("zca msg send timed out")
+            raise ZcaUnreachable("zca msg send failed: connect ECONNREFUSED")
 
     send = FakeSend(flaky)
     waits: list[float] = []
@@ -247,6 +265,46 @@ def test_retries_exhausted_then_failed_and_next_item_proceeds(dispatchers, caplo
     assert len(errors) == 1
     assert "after 3 attempt(s)" in errors[0].getMessage()
     assert "Vượt quá số request cho phép" in errors[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        (ZcaTimeout("zca msg send failed: read ETIMEDOUT"), False),  # it may be in the chat already
+        (EngineLost("the engine died with the send in flight"), False),
+        (ZcaUnreachable("connect ECONNREFUSED"), True),  # nothing was sent
+        (EngineUnavailable("engine restarting"), True),
+        (ZcaRateLimited("221"), True),
+        (ZcaBlocked("123"), False),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, Exception) else str(v),
+)
+def test_only_sends_known_not_to_have_arrived_are_retried_by_default(dispatchers, error, retried) -> None:
+    send = FakeSend(_first_attempt_fails(error))
+    dispatcher = dispatchers(send, workers=1, sleep=lambda s: None)
+    dispatcher.start()
+    dispatcher.submit(_item("c", 0))
+    assert dispatcher.drain(timeout=WAIT)
+    assert len(send.calls) == (2 if retried else 1)
+    assert (dispatcher.stats.sent, dispatcher.stats.failed) == ((1, 0) if retried else (0, 1))
+
+
+def test_retry_unknown_delivery_retries_a_timed_out_send(dispatchers) -> None:
+    send = FakeSend(_first_attempt_fails(ZcaTimeout("timed out")))
+    dispatcher = dispatchers(send, workers=1, sleep=lambda s: None, retry_unknown_delivery=True)
+    dispatcher.start()
+    dispatcher.submit(_item("c", 0))
+    assert dispatcher.drain(timeout=WAIT)
+    assert len(send.calls) == 2 and dispatcher.stats.sent == 1
+
+
+def test_a_timed_out_send_says_why_it_was_not_retried(dispatchers, caplog) -> None:
+    dispatcher = dispatchers(FakeSend(_always(ZcaTimeout("timed out"))), workers=1, sleep=lambda s: None)
+    dispatcher.start()
+    with caplog.at_level(logging.ERROR, logger="errbot_zalouser.outbound.dispatcher"):
+        dispatcher.submit(_item("c", 0))
+        assert dispatcher.drain(timeout=WAIT)
+    assert "may have reached the chat" in caplog.text and "retryUnknownDelivery" in caplog.text
 
 
 def test_non_retryable_failure_is_logged_counted_and_the_next_item_sent(dispatchers, caplog) -> None:
@@ -423,7 +481,7 @@ def test_journal_write_failure_still_sends(tmp_path: Path, dispatchers, caplog) 
 
 def test_stop_interrupts_a_backoff_and_keeps_the_item(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.jsonl")
-    send = FakeSend(_always(ZcaTimeout("timed out")))
+    send = FakeSend(_always(ZcaRateLimited("221")))
     dispatcher = OutboundDispatcher(send, workers=1, journal=journal, retry_base=600.0, retry_max=600.0)
     dispatcher.start()
     dispatcher.submit(_item("a", 0))

@@ -9,6 +9,7 @@ import pytest
 
 from errbot_zalouser.model import Target
 from errbot_zalouser.outbound.item import OutboundItem
+from errbot_zalouser.richtext.styled import BOLD, INDENT, MentionRange, StyledText, StyleRange
 
 
 def test_defaults_and_round_trip() -> None:
@@ -68,8 +69,26 @@ def test_invalid_items(kwargs: dict) -> None:
         {"id": "x", "account": "a", "kind": "text", "text": "t", "target": {"thread_id": "1", "is_group": "no"}},
         {"id": "x", "account": "a", "kind": "text", "text": 5, "target": {"thread_id": "1"}},
         {"id": "x", "account": "a", "kind": "text", "text": "t", "target": {"thread_id": "1"}, "created_at": "now"},
+        {"id": "x", "account": "a", "kind": "text", "text": "t", "target": {"thread_id": "1"}, "styles": "b"},
+        {"id": "x", "account": "a", "kind": "text", "text": "t", "target": {"thread_id": "1"},
+         "styles": [[0, 1, "b"]]},
+        {"id": "x", "account": "a", "kind": "text", "text": "t", "target": {"thread_id": "1"},
+         "styles": [[0, 9, "b", None]]},  # outside the text
+        {"id": "x", "account": "a", "kind": "text", "text": "t", "target": {"thread_id": "1"},
+         "styles": [[True, 1, "b", None]]},
+        {"id": "x", "account": "a", "kind": "text", "text": "t", "target": {"thread_id": "1"},
+         "mentions": [[0, 1, 7]]},
     ],
 )
 def test_from_json_rejects_bad_objects(obj: object) -> None:
     with pytest.raises(ValueError):
         OutboundItem.from_json(obj)
+
+
+def test_styles_and_mentions_round_trip_and_old_lines_still_read() -> None:
+    item = OutboundItem(account="a", target=Target("1", True), kind="text", text="@An hi there",
+                        styles=(StyleRange(4, 2, BOLD), StyleRange(0, 12, INDENT, 2)),
+                        mentions=(MentionRange(0, 3, "2947718306652210431"),))
+    assert OutboundItem.from_json(item.to_json()) == item
+    old = {k: v for k, v in item.to_json().items() if k not in ("styles", "mentions")}  # before styles were sent
+    assert OutboundItem.from_json(old).styled == StyledText("@An hi there")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -109,10 +109,16 @@ class FakeApi:
     def account_ids(self) -> list[str]:
         return list(self.accounts)
 
-    def send_text(self, account: str | None, target: Target, text: str) -> int:
-        self._record("send_text", account, target, text)
+    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = ()) -> int:
+        self._record("send_text", account, target, text, mentions=tuple(mentions))
         self._account(account)
         return 1 if text.strip() else 0
+
+    def send_markdown(self, account: str | None, target: Target, markdown: str, *,
+                      mentions: Sequence[str] = ()) -> int:
+        self._record("send_markdown", account, target, markdown, mentions=tuple(mentions))
+        self._account(account)
+        return 1 if markdown.strip() else 0
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         self._record("send_url", account, target, url, caption)
@@ -262,7 +268,7 @@ def _status(account: str) -> AccountStatus:
         account=account, profile=account, enabled=True, zca_version="1.4.2", logged_in=True,
         listener_state="running", restarts=1, last_error="", last_inbound_at=now - 120,
         last_outbound_at=now - 7200, queue_depth=2, failed_sends=0, dm_policy="pairing",
-        group_policy="allowlist",
+        group_policy="allowlist", zca_kind="openzca", capabilities=("raw", "native_formatting", "upload"),
     )
 
 

@@ -18,7 +18,8 @@ loglevel = logging.WARNING
 
 def test_status_lines(testbot, api: FakeApi) -> None:
     assert testbot.exec_command("!zalouser status").splitlines() == [
-        "Account default (profile default): zca 1.4.2, logged in",
+        "Account default (profile default): zca openzca 1.4.2, logged in",
+        "zca features in use: raw, native_formatting, upload",
         "listener: running, restarts 1, last error: none",
         "last inbound: 2m ago, last outbound: 2h00m ago",
         "queue depth: 2, failed sends: 0",
@@ -44,14 +45,15 @@ def test_status_shows_the_service_warnings(testbot, api: FakeApi) -> None:
     api.statuses = [
         replace(
             api.statuses[0], zca_version=None, logged_in=None, dm_policy="open", last_error="zca not found",
-            last_inbound_at=None, last_outbound_at=None,
+            last_inbound_at=None, last_outbound_at=None, zca_kind="zca-cli-or-unknown", capabilities=(),
             warnings=("zca CLI not found (zca); install zca-cli", 'dmPolicy is "open", allowing any user'),
         )
     ]
     lines = testbot.exec_command("!zalouser status").splitlines()
     assert lines[0] == "Account default (profile default): zca: not available, unknown"
-    assert lines[1] == "listener: running, restarts 1, last error: zca not found"
-    assert lines[2] == "last inbound: never, last outbound: never"
+    assert lines[1] == "zca features in use: none of the newer options"
+    assert lines[2] == "listener: running, restarts 1, last error: zca not found"
+    assert lines[3] == "last inbound: never, last outbound: never"
     assert lines[-3:] == [
         "Warnings:",
         "- default: zca CLI not found (zca); install zca-cli",

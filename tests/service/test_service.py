@@ -14,7 +14,9 @@ from errbot_zalouser.model import InboundEvent
 from errbot_zalouser.policy.access import Outcome
 from errbot_zalouser.service.service import StartupError, ZalouserService
 from errbot_zalouser.simulator import seed
+from errbot_zalouser.transport.capabilities import TOOL_ENV
 from errbot_zalouser.transport.runner import CliRunner
+from tests.fake_transport import InProcessZca, listener_factory
 
 ADMIN = "2947718306652210431"  # Nguyễn Văn An
 ALICE = "6634210987765540123"  # Alice Smith
@@ -182,3 +184,38 @@ def test_group_exists_never_turns_a_zca_failure_into_a_no(make_service, sim):
         service.group_exists(WORK_CHAT)
     assert service.group_exists(WORK_CHAT) is True
     assert service.group_exists("1234567") is False  # an id the account is not in
+
+
+# --- the zca binary: probed once, its capabilities on every client, the bot's env on every child ---
+
+
+@pytest.mark.parametrize(("surface", "kind", "raw"), [("0.1.58", "openzca", True), ("legacy", "zca-cli-or-unknown", False)])
+def test_preflight_learns_what_zca_supports_and_status_shows_it(make_service, sim, surface, kind, raw):
+    sim.set_surface(surface)
+    service = make_service()
+    assert service.capabilities.kind == kind and service.capabilities.raw is raw
+    assert all(rt.client.capabilities is service.capabilities for rt in service.accounts)
+    [status] = service.status()
+    assert (status.zca_kind, "raw" in status.capabilities) == (kind, raw)
+    assert service.capabilities.supervised is raw  # exposed for the listener (see the README)
+
+
+def test_status_says_when_zca_changed_since_start_up(make_service, sim):
+    service = make_service()
+    sim.set_surface("legacy")  # another binary at the same path (0.1.20)
+    [status] = service.status()
+    assert any("zca is now 0.1.20 but was 0.1.58 at start-up" in w for w in status.warnings)
+
+
+def test_every_zca_child_gets_the_bots_environment(tmp_path, sim):
+    make_listener, listeners = listener_factory()
+    settings = parse_channel_block({"outbound": FAST}, zca="zca", env={})
+    service = ZalouserService(settings, tmp_path / "data", runner=InProcessZca(sim.home), listener_factory=make_listener)
+    service.preflight()
+    service.start(lambda account, event: None)
+    try:
+        assert listeners[0].env == dict(TOOL_ENV) and TOOL_ENV["OPENZCA_SEND_RETRY_COUNT"] == "0"
+    finally:
+        service.stop()
+    default = ZalouserService(settings, tmp_path / "data2")
+    assert default._runner.env == dict(TOOL_ENV)  # the CliRunner it builds for itself

@@ -309,7 +309,7 @@ def test_a_failed_write_raises_store_error_and_changes_nothing(tmp_path, monkeyp
         store.add(approved("2"))
     assert store.path.read_bytes() == before
     assert store.ids("default") == {"1"}
-    assert sorted(os.listdir(tmp_path)) == ["approved.json"]  # no temp file left behind
+    assert sorted(os.listdir(tmp_path)) == ["approved.json", "approved.json.lock"]  # no temp file left behind
 
 
 def test_unserialisable_data_is_a_store_error(tmp_path):

@@ -18,6 +18,8 @@ from errbot_zalouser.errors import (
     ZcaTimeout,
 )
 from errbot_zalouser.model import SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser.richtext.styled import BOLD, UNORDERED_LIST, StyledText, StyleRange
+from errbot_zalouser.transport.capabilities import Capabilities
 from errbot_zalouser.transport.client import TIMEOUTS, ZcaClient
 from errbot_zalouser.transport.runner import CompletedRun
 
@@ -52,9 +54,17 @@ class FakeRunner:
         return self.calls[-1][1]
 
 
-def client(*replies) -> tuple[ZcaClient, FakeRunner]:
+def client(*replies, caps: Capabilities | None = None) -> tuple[ZcaClient, FakeRunner]:
     runner = FakeRunner(list(replies))
-    return ZcaClient(runner, "work"), runner
+    return ZcaClient(runner, "work", capabilities=caps), runner
+
+
+OPENZCA = Capabilities(kind="openzca", version="0.1.58", parsed=True, raw=True, native_formatting=True,
+                       group_mentions=True, self_splitting=True, send_retry=True, upload=True)
+OLD_OPENZCA = Capabilities(kind="openzca", version="0.1.40", parsed=True, raw=True)
+OLDEST = Capabilities.oldest("0.1.20")
+BOLD_X = StyledText("x and 5*3", (StyleRange(0, 1, BOLD),))
+ITEM = StyledText("1. literal", (StyleRange(0, 10, UNORDERED_LIST),))
 
 
 USER = Target(UID)
@@ -107,12 +117,80 @@ def test_command_argv_and_timeouts(call, argv, timeout):
 
 
 @pytest.mark.parametrize(
+    ("caps", "text", "argv"),
+    [
+        (OPENZCA, "5*3 a_b", [*P, "msg", "send", "--raw", "--", UID, "5*3 a_b"]),
+        (OPENZCA, BOLD_X, [*P, "msg", "send", "--", UID, r"{small}**x**{/small} and 5\*3"]),
+        (OPENZCA, ITEM, [*P, "msg", "send", "--", UID, "- 1. literal"]),
+        (OPENZCA, StyledText("\r x", (StyleRange(2, 1, BOLD),)), [*P, "msg", "send", "--raw", "--", UID, "\r x"]),
+        (OLD_OPENZCA, BOLD_X, [*P, "msg", "send", "--raw", "--", UID, "x and 5*3"]),
+        (OLDEST, BOLD_X, [*P, "msg", "send", "--", UID, "x and 5*3"]),
+        (OLDEST, "--raw", [*P, "msg", "send", "--", UID, "--raw"]),
+    ],
+    ids=["plain text raw", "styles as markers", "list line", "not expressible", "formats but not exactly",
+         "oldest: as it is", "oldest: never --raw"],
+)
+def test_text_goes_out_in_the_form_the_binary_reads(caps, text, argv):
+    c, runner = client((0, "", ""), caps=caps)
+    c.send_text(USER, text)
+    assert runner.argv == argv
+
+
+@pytest.mark.parametrize(
+    ("caps", "kind", "argvs"),
+    [
+        (OPENZCA, "video", [[*P, "msg", "upload", "--url=https://x.invalid/v.mp4", "-g", "--", GID]]),
+        (OPENZCA, "file", [[*P, "msg", "upload", "--url=https://x.invalid/v.mp4", "-g", "--", GID]]),
+        (OLDEST, "video", [[*P, "msg", "video", "--url=https://x.invalid/v.mp4", "-g", "--", GID]]),
+        (OLDEST, "file", [[*P, "msg", "image", "--url=https://x.invalid/v.mp4", "-g", "--", GID]]),
+        (OPENZCA, "image", [[*P, "msg", "image", "--url=https://x.invalid/v.mp4", "-g", "--", GID]]),
+    ],
+)
+def test_videos_and_files_go_through_msg_upload_where_the_binary_has_it(caps, kind, argvs):
+    c, runner = client((0, "", ""), caps=caps)
+    c.send_media(GROUP, kind, "https://x.invalid/v.mp4")
+    assert [argv for argv, _ in runner.calls] == argvs
+
+
+def test_an_upload_caption_goes_first_as_a_text():
+    c, runner = client((0, "", ""), (0, "", ""), caps=OPENZCA)
+    c.send_media(USER, "video", "https://x.invalid/v.mp4", "xem nè")
+    assert [argv for argv, _ in runner.calls] == [
+        [*P, "msg", "send", "--raw", "--", UID, "xem nè"],
+        [*P, "msg", "upload", "--url=https://x.invalid/v.mp4", "--", UID],
+    ]
+    assert runner.timeout == TIMEOUTS["msg upload"]
+
+
+def test_commas_in_a_media_url_cannot_split_it_into_a_local_path():
+    c, runner = client((0, "", ""), caps=OPENZCA)
+    c.send_media(USER, "image", "https://x.invalid/a.png,/etc/passwd")
+    assert "--url=https://x.invalid/a.png%2C/etc/passwd" in runner.argv
+
+
+def test_a_success_without_a_readable_id_is_delivered_and_said_once(caplog):
+    c, _ = client((0, "{ weird: true }", ""), (0, "{ weird: true }", ""))
+    with caplog.at_level("INFO", logger="errbot_zalouser.transport.client"):
+        assert c.send_text(USER, "hi") == SendResult(None)
+        assert c.send_text(USER, "hi") == SendResult(None)
+    assert caplog.text.count("no message id we recognise") == 1
+
+
+@pytest.mark.parametrize(
     ("stdout", "message_id"),
     [
         ("message_id: msg-1\n", "msg-1"),
         ("message id: mid-123", "mid-123"),
         ("abc123", "abc123"),
         ("{ message: { msgId: 7339812345678901234 }, attachment: [] }\n", "7339812345678901234"),
+        ("{ message: { msgId: 7645528516660 }, attachment: [] }\n", "7645528516660"),
+        ("{\n  chunked: true,\n  chunkCount: 2,\n  msgId: '7645528516662',\n  response: [\n"
+         "    { message: { msgId: 7645528516661 }, attachment: [] },\n"
+         "    { message: { msgId: 7645528516662 }, attachment: [] }\n  ]\n}\n", "7645528516662"),
+        ("{ message: null, attachment: [ { msgId: 7645528516663 } ] }\n", "7645528516663"),
+        ("{ msgId: '7645528516664' }\n", "7645528516664"),
+        ("┌─────────┬─────────────────┐\n│ (index) │ msgId           │\n├─────────┼─────────────────┤\n"
+         "│ 0       │ '7645528516665' │\n└─────────┴─────────────────┘\n", "7645528516665"),
         ("", None),
     ],
 )
@@ -132,7 +210,7 @@ def test_send_text_refuses_empty_text_without_calling_zca(text):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda c: c.send_media(USER, "file", "https://x.invalid/a"),
+        lambda c: c.send_media(USER, "sticker", "https://x.invalid/a"),
         lambda c: c.send_media(USER, "image", ""),
         lambda c: c.send_link(USER, " "),
         lambda c: c.send_text(Target(""), "hi"),

@@ -17,6 +17,7 @@ from errbot_zalouser.errors import (
 )
 from errbot_zalouser.model import SendResult, Target
 from errbot_zalouser.simulator import texts
+from errbot_zalouser.transport.capabilities import Capabilities
 from errbot_zalouser.transport.client import TIMEOUTS, ZcaClient
 from errbot_zalouser.transport.listener import Listener, ListenerSettings, ListenerState
 from errbot_zalouser.transport.runner import CliRunner
@@ -121,12 +122,31 @@ def test_send_text_reaches_the_right_thread_literally(client, sim, text, is_grou
 
 
 @pytest.mark.parametrize("shape", texts.SEND_SHAPES)
-def test_every_send_output_shape(client, sim, shape):
-    sim.set_surface("legacy")  # issue 10 item 4: these are the old binary's outputs; 0.1.58's dumps: test_parsing
+def test_every_send_output_shape_of_the_old_binary(client, sim, shape):
+    sim.set_surface("legacy")  # the old binary's outputs (its own knob); 0.1.58's below (issue 10 item 4)
     sim.set_send_output(shape)
     result = client.send_text(Target(friend(sim)), "hi")
     [sent] = sim.sent()
     assert result.message_id == (None if shape == "empty" else sent["msgId"])
+
+
+@pytest.mark.parametrize("command", ["send", "chunked send", "image", "upload", "voice", "link"])
+def test_every_success_shape_of_openzca_0_1_58(sim, zca_sim_path, command):
+    env = {"OPENZCA_TEXT_MESSAGE_MAX_LENGTH": "20"} if command == "chunked send" else None
+    client = ZcaClient(CliRunner(zca_sim_path, env=env, kill_grace=1.0), sim.profile,
+                       capabilities=Capabilities(raw=True, upload=True))
+    target = Target(friend(sim))
+    send = {
+        "send": lambda: client.send_text(target, "hi"),
+        "chunked send": lambda: client.send_text(target, "a long text that openzca splits in two"),
+        "image": lambda: client.send_media(target, "image", "https://example.invalid/a.png"),
+        "upload": lambda: client.send_media(target, "file", "https://example.invalid/report.pdf"),
+        "voice": lambda: client.send_media(target, "voice", "https://example.invalid/v.m4a"),
+        "link": lambda: client.send_link(target, "https://example.invalid/page"),
+    }[command]
+    result = send()
+    sent = sim.sent()
+    assert result.message_id == sent[-1]["msgId"] and len(result.message_id) == 13
 
 
 def test_media_link_and_typing(client, sim):

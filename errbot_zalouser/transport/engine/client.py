@@ -23,6 +23,7 @@ from errbot_zalouser.errors import (
     ZcaTimeout,
 )
 from errbot_zalouser.model import MEDIA_KINDS, BadEvent, InboundEvent, SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser.richtext.styled import StyledText
 from errbot_zalouser.transport.client import (
     TIMEOUTS,
     ZcaClient,
@@ -114,9 +115,11 @@ class EngineClient:
 
     # --- sending ------------------------------------------------------------------------------------
 
-    def send_text(self, target: Target, text: str) -> SendResult:
-        """Send ``text`` exactly as given (no Markdown parsing, no splitting). Empty text: ValueError."""
-        return self.send_styled(target, text)
+    def send_text(self, target: Target, text: str | StyledText) -> SendResult:
+        """Send ``text`` exactly as given (no Markdown parsing, no splitting), a StyledText with its
+        styles and mentions. Empty text: ValueError."""
+        styled = text if isinstance(text, StyledText) else StyledText(text)
+        return self.send_styled(target, styled.text, styled.styles, styled.mentions)
 
     def send_styled(
         self,

@@ -26,6 +26,9 @@ from errbot_zalouser.errors import (
     ZcaTimeout,
 )
 from errbot_zalouser.model import InboundEvent, Target
+from errbot_zalouser.richtext.styled import MentionRange as MentionRange  # re-exported: the engine's API
+from errbot_zalouser.richtext.styled import StyleRange as StyleRange
+from errbot_zalouser.richtext.styled import utf16_offsets
 
 PROTOCOL_VERSION = 1
 
@@ -175,35 +178,6 @@ def error_for(op: str, error: WireError) -> ZcaError:
 
 
 # --- text requests -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StyleRange:
-    """A Zalo text style over ``text[start:start + length]`` (Python indices)."""
-
-    start: int
-    length: int
-    style: str
-    indent_size: int | None = None  # only with "ind_$"
-
-
-@dataclass(frozen=True)
-class MentionRange:
-    """``text[start:start + length]`` mentions ``user_id`` (a group member, or "-1" for everyone)."""
-
-    start: int
-    length: int
-    user_id: str
-
-
-def utf16_offsets(text: str) -> list[int]:
-    """``offsets[i]`` = UTF-16 length of ``text[:i]``, for i in 0..len(text)."""
-    offsets = [0] * (len(text) + 1)
-    total = 0
-    for i, ch in enumerate(text):
-        total += 2 if ord(ch) > 0xFFFF else 1
-        offsets[i + 1] = total
-    return offsets
 
 
 def _span(offsets: list[int], start: int, length: int, what: str) -> tuple[int, int]:
