@@ -19,6 +19,7 @@ from errbot_zalouser.simulator.control import SimControl
 from errbot_zalouser.stores.base import Stores
 from tests.fake_transport import FakeListener, InProcessZca, listener_factory
 
+#: Outbound settings for the in-process service: fast, few attempts, short backoff.
 FAST_OUTBOUND = {"ratePerSecond": 50, "burst": 50, "maxAttempts": 3, "retryBaseSeconds": 0.05,
                  "retryMaxSeconds": 0.2}
 
