@@ -1,5 +1,6 @@
-"""Whether the data folder takes writes: said once when it stops (a log line and an admin notice),
-once when it works again, and shown in status while it does not."""
+"""What the admins are told of the bot's own health, once and not per event: a data folder that
+stops taking writes (a log line and a notice, status while it lasts), and an account whose
+profile was logged out (a notice, and another once it is logged in again)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from pathlib import Path
 
 from errbot_zalouser import untrusted
 from errbot_zalouser.errors import StoreError
+from errbot_zalouser.service.account import AccountRuntime
+from errbot_zalouser.service.status import login_hint
+from errbot_zalouser.transport.listen_settings import ListenerState
 
 log = logging.getLogger(__name__)
 
@@ -63,3 +67,18 @@ class DataFolderHealth:
                 return None
             return (f"cannot write the data folder {self.folder} ({self._error}); {self._refused} write(s) "
                     "refused so far: pairing requests and queued replies are not kept")
+
+
+def tell_login_change(rt: AccountRuntime, state: ListenerState, notify: Callable[[str], None],
+                      retry_seconds: float) -> None:
+    """A logged-out profile is said to the admins once (over Zalo that reaches them through
+    another account only; errbot.log always has it), and its end once more: then the account
+    can send again, so admins of a single account hear of it at the latest there."""
+    if state is ListenerState.CONNECTED and rt.activity.logged_out_told:
+        rt.activity.logged_out_told = False
+        notify(f"Zalo account {rt.account_id} is logged in again and listening; it had been logged out "
+               "(messages sent to it meanwhile were not received).")
+    elif state is ListenerState.LOGGED_OUT and not rt.activity.logged_out_told:
+        rt.activity.logged_out_told = True
+        notify(f"Zalo account {rt.account_id} (profile {rt.config.profile}) is logged out: {login_hint(rt)}. "
+               f"The bot checks again every {retry_seconds:g} s and resumes by itself.")

@@ -43,10 +43,10 @@ from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, PairingWaitlist, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
-from errbot_zalouser.service.health import DataFolderHealth
+from errbot_zalouser.service.health import DataFolderHealth, tell_login_change
 from errbot_zalouser.service.outbox import Outbox
 from errbot_zalouser.service.replay import ReplayGuard
-from errbot_zalouser.service.status import account_status, login_hint
+from errbot_zalouser.service.status import account_status
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
@@ -217,7 +217,7 @@ class ZalouserService:
         def state_changed(state: ListenerState, detail: str) -> None:
             if detail and state is not ListenerState.CONNECTED:
                 rt.activity.last_error = detail
-            self._tell_once(rt, state)
+            tell_login_change(rt, state, self._notify, self.settings.listener.logged_out_retry_seconds)
             if on_state:
                 on_state(account, ListenerChange(state.value, detail))
 
@@ -240,20 +240,6 @@ class ZalouserService:
             env=dict(TOOL_ENV),
             name=account,
         )
-
-    def _tell_once(self, rt: AccountRuntime, state: ListenerState) -> None:
-        """A logged-out profile is said to the admins once (over Zalo that reaches them through
-        another account only; errbot.log always has it), and its end once more: then the account
-        can send again, so admins of a single account hear of it at the latest there."""
-        if state is ListenerState.CONNECTED and rt.activity.logged_out_told:
-            rt.activity.logged_out_told = False
-            self._notify(f"Zalo account {rt.account_id} is logged in again and listening; it had been logged out "
-                         "(messages sent to it meanwhile were not received).")
-        elif state is ListenerState.LOGGED_OUT and not rt.activity.logged_out_told:
-            rt.activity.logged_out_told = True
-            self._notify(f"Zalo account {rt.account_id} (profile {rt.config.profile}) is logged out: {login_hint(rt)}. "
-                         "The bot checks again every "
-                         f"{self.settings.listener.logged_out_retry_seconds:g} s and resumes by itself.")
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop listeners, give queued sends a moment, stop the pool (the journal keeps the rest)."""
