@@ -20,6 +20,7 @@ from typing import Any
 
 from errbot.backends.base import STREAM_ERROR, STREAM_SUCCESSFULLY_TRANSFERED, Stream
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.errors import ZalouserError
 from errbot_zalouser.model import Target
 from errbot_zalouser.service.service import ZalouserService
@@ -84,7 +85,7 @@ class StreamSender:
         except ZalouserError as exc:
             _finish(stream, target, exc)
         except Exception as exc:  # a bug must still end the stream, not leave the plugin waiting
-            log.exception("zalouser: sending %s to %s failed", stream.name, target.key)
+            log.exception("zalouser: sending %s to %s failed", untrusted.for_log(stream.name or "a file"), target.key)
             _finish(stream, target, exc)
 
 
@@ -92,9 +93,10 @@ def _finish(stream: ZaloStream, target: Target, error: Exception | None, reason:
     if stream.status in (STREAM_SUCCESSFULLY_TRANSFERED, STREAM_ERROR):
         return
     if error is None:
-        log.info("zalouser: sent %s to %s", stream.name or "a file", target.key)
+        log.info("zalouser: sent %s to %s", untrusted.for_log(stream.name or "a file"), target.key)
         stream.success()
         return
     reason = reason or str(error) or type(error).__name__
-    log.warning("zalouser: could not send %s to %s: %s", stream.name or "a file", target.key, reason)
+    log.warning("zalouser: could not send %s to %s: %s", untrusted.for_log(stream.name or "a file"), target.key,
+                untrusted.for_log(reason))
     stream.error(reason)

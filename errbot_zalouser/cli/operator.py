@@ -27,7 +27,8 @@ from errbot_zalouser.cli.common import AddCommand
 from errbot_zalouser.errors import PolicyError
 from errbot_zalouser.richtext.markdown import from_markdown
 from errbot_zalouser.richtext.plain import plain_form
-from errbot_zalouser.service.service import StartupError, ZalouserService
+from errbot_zalouser.service.preflight import StartupError
+from errbot_zalouser.service.service import ZalouserService
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,8 @@ def refusals(handler: Callable[[argparse.Namespace], None]) -> Callable[[argpars
 def pairing_list(args: argparse.Namespace) -> None:
     with operator(args) as op:
         op.say(pairing.list_requests(op.service, args.account, now=time.time(),
-                                     approve_with=f"{CLI} pairing approve", deny_with=f"{CLI} pairing deny"))
+                                     approve_with=f"{CLI} pairing approve", deny_with=f"{CLI} pairing deny",
+                                     admit_with=f"{CLI} allowlist add"))
 
 
 @refusals

@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.model.wire import EMPTY, first_text, frozen_mapping, listing, mapping, text, whole_number
 
 IMAGE, VIDEO, VOICE, FILE = "image", "video", "voice", "file"
@@ -63,7 +64,7 @@ _BARE_URL = re.compile(r"https?://\S+\Z", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"<non-text:[^>\n]*>\Z")
 _NOTE_FILES = re.compile(r"\[media attached: (\d{1,3}) files\]\Z")
 _FILE_NAME = re.compile(r"[^\s/\\]{1,200}\.[A-Za-z0-9]{1,8}\Z")
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+_PATH_SEPARATORS = re.compile(r"[/\\]")
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,8 @@ def url_name(url: str) -> str:
 
 
 def _clean_name(name: str) -> str:
-    return _UNSAFE_NAME.sub("", name).strip()[:MAX_NAME]
+    """A name as people may be shown it (``untrusted.display``), never a path."""
+    return untrusted.display(_PATH_SEPARATORS.sub("", name), MAX_NAME)
 
 
 def _http(value: str) -> str:

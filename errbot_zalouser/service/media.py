@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.model import Attachment, InboundEvent
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,8 @@ class MediaFolder:
             return attachment
         size = self._size_of(attachment.path)
         if size is None:
-            log.warning("zalouser %s: a listener line names a file outside the media folder %s; ignored: %r",
-                        self.account, self.path, attachment.path[:_SHOWN])
+            log.warning("zalouser %s: a listener line names a file outside the media folder %s; ignored: %s",
+                        self.account, self.path, untrusted.for_log(attachment.path, _SHOWN))
             return attachment.with_file("", None)
         return attachment.with_file(attachment.path, size)
 

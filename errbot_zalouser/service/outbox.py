@@ -27,10 +27,11 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from errbot_zalouser.errors import NotFound, NotSupported
+from errbot_zalouser.errors import NotFound, NotSent, NotSupported
 from errbot_zalouser.model import InboundEvent, SendResult, Target
 from errbot_zalouser.model.reaction import reaction_code
 from errbot_zalouser.outbound.chunking import Fits, transmissible
@@ -38,12 +39,14 @@ from errbot_zalouser.outbound.compose import CAPTIONED, client_sender, reply_ite
 from errbot_zalouser.outbound.dispatcher import DispatcherStats, OutboundDispatcher
 from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
+from errbot_zalouser.outbound.queues import QueueLimits
 from errbot_zalouser.outbound.ratelimit import TokenBucket
 from errbot_zalouser.richtext.card import card_markdown, card_picture
 from errbot_zalouser.richtext.markdown import from_markdown
 from errbot_zalouser.richtext.plain import plain_form
 from errbot_zalouser.richtext.styled import StyledText
 from errbot_zalouser.service.account import AccountRuntime, Accounts
+from errbot_zalouser.service.health import DataFolderHealth
 from errbot_zalouser.service.outgoing import OutgoingFiles, StagedFile
 from errbot_zalouser.service.seen import PER_THREAD, THREADS, SeenMessages
 from errbot_zalouser.settings import Formatting, OutboundSettings
@@ -58,6 +61,7 @@ OUTGOING_FOLDER = "outgoing"
 #: Told once an item is done: None when it was sent, else the error it failed with.
 Done = Callable[[Exception | None], None]
 _ALL_MEMBERS = 100_000
+_DROP_NOTICE_EVERY = 3600.0
 _HTTP_URL = re.compile(r"https?://\S", re.IGNORECASE)
 
 
@@ -65,9 +69,13 @@ class Outbox:
     """Queues replies on the send pool; ``start``/``stop`` run the pool's workers."""
 
     def __init__(self, accounts: Accounts, settings: OutboundSettings, data_dir: Path,
-                 *, clock: Callable[[], float] = time.time) -> None:
+                 *, clock: Callable[[], float] = time.time, health: DataFolderHealth | None = None,
+                 notify_admins: Callable[[str], None] | None = None) -> None:
         self._accounts = accounts
         self._clock = clock
+        self._settings = settings
+        self._notify = notify_admins
+        self._drop_noticed: dict[str, float] = {}  # account -> when the admins were last told of drops
         data_dir.mkdir(parents=True, exist_ok=True)
         self._journal = Journal(data_dir / JOURNAL_NAME)
         self.files = OutgoingFiles(data_dir / OUTGOING_FOLDER)
@@ -85,17 +93,25 @@ class Outbox:
             journal=self._journal,
             on_sent=self._on_sent,
             on_failed=self._on_failed,
+            on_journal=(health.accepted, health.refused) if health else None,
+            limits=QueueLimits(settings.max_queued_per_conversation, settings.max_queued_per_account,
+                               settings.max_age_seconds),
+            on_dropped=self._on_dropped,
+            on_expired=self._on_expired,
+            wall_clock=clock,
         )
 
     # --- sending ------------------------------------------------------------------------------
 
     def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = (),
-                  reply_to: str | None = None) -> int:
-        """Queue literal text (shown exactly as given), split into chunks; returns the number queued.
-        ``mentions``: user ids to mention (``@name`` in front) in a group. ``reply_to``: the id of
-        the message of ``target`` this answers, quoted when the bot remembers it."""
+                  reply_to: str | None = None, expires_at: float | None = None) -> int:
+        """Queue literal text (shown exactly as given), split into chunks; returns the number queued
+        (0 when the conversation's queue is full). ``mentions``: user ids to mention (``@name`` in
+        front) in a group. ``reply_to``: the id of the message of ``target`` this answers, quoted
+        when the bot remembers it. ``expires_at``: epoch seconds after which it is not sent (a
+        pairing code's end)."""
         return self._submit(account, target, StyledText(_clean(text)), mentions=mentions,
-                            quote=self._quote(account, target, reply_to))
+                            quote=self._quote(account, target, reply_to), expires_at=expires_at)
 
     def send_markdown(self, account: str | None, target: Target, markdown: str, *,
                       mentions: Sequence[str] = (), reply_to: str | None = None) -> int:
@@ -141,11 +157,14 @@ class Outbox:
         """Queue a staged file; ``on_done`` is told the outcome (from a send-pool thread), and the
         staged file is deleted once its item is done."""
         rt = self._accounts.get(account)
-        item = OutboundItem(account=rt.account_id, target=target, kind=staged.kind, path=str(staged.path))
+        item = OutboundItem(account=rt.account_id, target=target, kind=staged.kind, path=str(staged.path),
+                            created_at=self._clock())
         if on_done is not None:
             with self._waiters_lock:
                 self._waiters[item.id] = on_done
-        self._dispatcher.submit(item)
+        if not self._dispatcher.submit(item):
+            self._done(item, NotSent(f"{staged.path.name} was not sent: {target.key} has too much waiting already "
+                                     "(outbound.maxQueuedPerConversation)"))
 
     def react(self, account: str | None, target: Target, message_id: str, reaction: str) -> None:
         """Queue a reaction (an emoji, a Zalo reaction name or code) to a message of ``target`` the
@@ -164,7 +183,8 @@ class Outbox:
             raise NotSupported(f"account {rt.account_id}: this zca binary has no `msg react` (openzca has it): "
                                "reactions cannot be sent")
         self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="reaction", text=code,
-                                             msg_id=seen.msg_id, cli_msg_id=seen.cli_msg_id))
+                                             msg_id=seen.msg_id, cli_msg_id=seen.cli_msg_id,
+                                             created_at=self._clock()))
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         """Queue a URL as media chosen by its ending (image, video, voice or file), with ``caption``
@@ -181,10 +201,12 @@ class Outbox:
     def send_link(self, account: str | None, target: Target, url: str) -> None:
         """Queue a URL for `msg link` (a link preview)."""
         rt = self._accounts.get(account)
-        self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="link", url=transmissible(url)))
+        self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="link", url=transmissible(url),
+                                             created_at=self._clock()))
 
     def _submit(self, account: str | None, target: Target, styled: StyledText, media_urls: tuple[str, ...] = (),
-                *, mentions: Sequence[str] = (), quote: Mapping[str, Any] | None = None) -> int:
+                *, mentions: Sequence[str] = (), quote: Mapping[str, Any] | None = None,
+                expires_at: float | None = None) -> int:
         rt = self._accounts.get(account)
         caps = rt.client.capabilities
         native = caps.native_formatting and rt.config.formatting == Formatting.AUTO
@@ -197,8 +219,10 @@ class Outbox:
                             mode=rt.config.chunk_mode, fits=_one_request(target, native) if caps.self_splitting else None,
                             captioned=("image",) if caps.upload else CAPTIONED, files=caps.upload,
                             quote=(quote_argument(quote) or "") if quote else "")
-        if items:
-            self._dispatcher.submit_many(items)
+        now = self._clock()  # the age limit counts from here, by the service's clock
+        items = [replace(item, created_at=now, expires_at=expires_at) for item in items]
+        if items and not self._dispatcher.submit_many(items):
+            return 0
         return len(items)
 
     def _labels(self, rt: AccountRuntime, target: Target, user_ids: Sequence[str]) -> list[tuple[str, str]]:
@@ -235,6 +259,22 @@ class Outbox:
     def _on_sent(self, item: OutboundItem, _result: SendResult) -> None:
         self._accounts.get(item.account).activity.last_outbound_at = self._clock()
         self._done(item, None)
+
+    def _on_dropped(self, item: OutboundItem, dropped: int) -> None:
+        """Tell the admins, at most once an hour per account, that replies are being dropped."""
+        now = self._clock()
+        last = self._drop_noticed.get(item.account)
+        if self._notify is None or (last is not None and now - last < _DROP_NOTICE_EVERY):
+            return
+        self._drop_noticed[item.account] = now
+        self._notify(f"Replies are being dropped on account {item.account}: {item.target.key} already had "
+                     f"{self._settings.max_queued_per_conversation} waiting (outbound.maxQueuedPerConversation), "
+                     f"so a flood there cannot build a backlog. {dropped} dropped so far; see !zalouser status. "
+                     "(Said at most once an hour.)")
+
+    def _on_expired(self, item: OutboundItem) -> None:
+        self._done(item, NotSent(f"not sent: it waited longer than {self._settings.max_age_seconds:g} s "
+                                 "(outbound.maxAgeSeconds)"))
 
     def _on_failed(self, item: OutboundItem, error: Exception) -> None:
         self._accounts.get(item.account).activity.last_error = f"send to {item.target.key} failed: {error}"

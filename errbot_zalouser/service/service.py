@@ -26,9 +26,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.config import load_settings
 from errbot_zalouser.config.admins import admin_user_ids, check_admins
-from errbot_zalouser.errors import NotFound, ZalouserError, ZcaError, ZcaNotAuthenticated, ZcaNotFound
+from errbot_zalouser.errors import NotFound
 from errbot_zalouser.locks import claim_instance
 from errbot_zalouser.model import (
     ApprovedEntry,
@@ -41,18 +42,20 @@ from errbot_zalouser.model import (
     ZaloGroup,
     ZaloUser,
 )
-from errbot_zalouser.policy.access import Decision
+from errbot_zalouser.policy.access import Decision, Outcome
 from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
-from errbot_zalouser.service.api import AccountStatus, AllowlistView, SearchResult, ZalouserApi
+from errbot_zalouser.service.api import AccountStatus, AllowlistView, PairingWaitlist, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
+from errbot_zalouser.service.health import DataFolderHealth, tell_login_change
 from errbot_zalouser.service.media import MediaFolders
 from errbot_zalouser.service.outbox import Done, Outbox
+from errbot_zalouser.service.preflight import StartupError, check_account, learn_zca
+from errbot_zalouser.service.replay import ReplayGuard
 from errbot_zalouser.service.status import account_status
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
-from errbot_zalouser.transport import capabilities as zca_capabilities
 from errbot_zalouser.transport.capabilities import TOOL_ENV, Capabilities
 from errbot_zalouser.transport.client import Runner, ZcaClient
 from errbot_zalouser.transport.listener import Listener, ListenerSettings, ListenerState
@@ -79,10 +82,6 @@ class ListenerChange:
 EventSink = Callable[[str, Inbound], None]
 StateSink = Callable[[str, ListenerChange], None]
 ListenerFactory = Callable[..., ListenerHandle]  # called like transport.listener.Listener
-
-
-class StartupError(ZalouserError):
-    """The bot cannot start; the message is one line that says what to run."""
 
 
 class ZalouserService:
@@ -115,11 +114,16 @@ class ZalouserService:
         self.capabilities = Capabilities.oldest()  # what the zca binary supports; probed by preflight
         self.accounts = Accounts((self._runtime(runner, a, directory_ttl) for a in settings.accounts),
                                  settings.default_account)
-        self.outbox = Outbox(self.accounts, settings.outbound, journal_dir or Path(data_dir) / "zalouser", clock=clock)
+        notify_admins = notify_admins or _log_notice
+        self._notify = notify_admins
+        self.health = DataFolderHealth(Path(data_dir) / "zalouser", notify_admins, clock)
+        self.replay = ReplayGuard(Path(data_dir) / "zalouser", settings.listener.max_event_age_seconds, clock)
+        self.outbox = Outbox(self.accounts, settings.outbound, journal_dir or Path(data_dir) / "zalouser", clock=clock,
+                             health=self.health, notify_admins=notify_admins)
         self.access = AccessControl(
             self.accounts, stores or open_stores(Path(data_dir)), self.outbox,
-            notify_admins=notify_admins or _log_notice, command_prefix=command_prefix,
-            admin_ids=admin_ids, clock=clock,
+            notify_admins=notify_admins, command_prefix=command_prefix,
+            admin_ids=admin_ids, clock=clock, health=self.health,
         )
         self.media = MediaFolders(Path(settings.media.folder or Path(data_dir) / "zalouser" / "media"),
                                   self.accounts.ids(), settings.media.retention_hours, clock=clock)
@@ -163,37 +167,13 @@ class ZalouserService:
             raise StartupError("no enabled Zalouser account: set enabled: true in the ZALOUSER block")
         self.learn_zca()
         for rt in self.accounts.enabled:
-            self._check_account(rt)
+            check_account(rt, self.settings.zca)
 
     def learn_zca(self) -> Capabilities:
         """Probe what the zca binary supports (once per binary and version) and give every account's
-        client the answer. StartupError when the executable is missing."""
-        try:
-            found = zca_capabilities.probe(self._runner.run, getattr(self._runner, "executable", None))
-        except ZcaNotFound as exc:
-            raise _zca_missing(self.settings.zca) from exc
-        log.info("zalouser: zca is %s", found.describe())
-        self.capabilities = found
-        for rt in self.accounts:
-            rt.client.capabilities = found
-        return found
-
-    def _check_account(self, rt: AccountRuntime) -> None:
-        try:
-            if not rt.client.is_authenticated():
-                raise ZcaNotAuthenticated("not logged in")
-            rt.self_user = rt.client.me_info()
-        except ZcaNotFound as exc:
-            raise _zca_missing(self.settings.zca) from exc
-        except ZcaNotAuthenticated as exc:
-            raise StartupError(
-                f"Zalo profile {rt.config.profile!r} (account {rt.account_id!r}) is not logged in: "
-                f"run `python -m errbot_zalouser login --account {rt.account_id}` and scan the QR code"
-            ) from exc
-        except ZcaError as exc:
-            raise StartupError(f"account {rt.account_id!r}: {exc}") from exc
-        log.info("zalouser account %s: profile %s, logged in as %s (%s)", rt.account_id,
-                 rt.config.profile, rt.self_user.name, rt.self_user.user_id)
+        client the answer (see service.preflight). StartupError when the executable is missing."""
+        self.capabilities = learn_zca(self._runner, self.settings.zca, self.accounts)
+        return self.capabilities
 
     def start(self, on_event: EventSink, on_state: StateSink | None = None) -> None:
         """Resolve configured names, start the send pool, then one listener per enabled account."""
@@ -221,6 +201,7 @@ class ZalouserService:
         def state_changed(state: ListenerState, detail: str) -> None:
             if detail and state is not ListenerState.CONNECTED:
                 rt.activity.last_error = detail
+            tell_login_change(rt, state, self._notify, self.settings.listener.logged_out_retry_seconds)
             if on_state:
                 on_state(account, ListenerChange(state.value, detail))
 
@@ -235,6 +216,10 @@ class ZalouserService:
                 recycle_seconds=cfg.recycle_seconds,
                 backoff_initial=cfg.backoff_initial_seconds,
                 backoff_max=max(cfg.backoff_max_seconds, cfg.backoff_initial_seconds),
+                supervised=cfg.supervised,
+                heartbeat_seconds=cfg.heartbeat_seconds,
+                logged_out_retry_seconds=cfg.logged_out_retry_seconds,
+                lock_retry_seconds=cfg.lock_retry_seconds,
             ),
             env={**TOOL_ENV, **media.listener_env(rt.config.media_max_bytes)},
             name=account,
@@ -248,6 +233,7 @@ class ZalouserService:
         self.media.stop(timeout)
         if self._started:
             self.outbox.stop(timeout)
+        self.replay.close()
         self._started = False
         if self._claim is not None:
             self._claim.release()
@@ -256,16 +242,20 @@ class ZalouserService:
     # --- for the backend ----------------------------------------------------------------------
 
     def admit(self, account: str, event: InboundEvent) -> Admission:
-        """The gate: whether an inbound event may reach Errbot (see AccessControl.admit). A
-        message that does is remembered, so that plugins may react to it and quote it."""
+        """The gate: a replayed or stale event is dropped (ReplayGuard), then AccessControl.admit.
+        A message that passes is remembered, so that plugins may react to it and quote it."""
+        stale = self.replay.check(account, event)
+        if stale:
+            return Admission(Outcome.DROP, stale)
         admission = self.access.admit(account, event)
         if admission.dispatch:
             self.outbox.remember(account, event)
         return admission
 
     def admit_reaction(self, account: str, reaction: InboundReaction) -> Admission:
-        """Whether a reaction may reach Errbot (see AccessControl.admit_reaction)."""
-        return self.access.admit_reaction(account, reaction)
+        """Whether a reaction may reach Errbot: not a replay (ReplayGuard), then AccessControl.admit_reaction."""
+        stale = self.replay.check(account, reaction)
+        return Admission(Outcome.DROP, stale) if stale else self.access.admit_reaction(account, reaction)
 
     def self_ids(self) -> frozenset[str]:
         return self.accounts.self_ids()
@@ -349,6 +339,9 @@ class ZalouserService:
     def pairing_ttl(self, account: str | None = None) -> float:
         return self.access.pairing_ttl(account)
 
+    def pairing_waitlist(self, account: str | None = None) -> PairingWaitlist:
+        return self.access.pairing_waitlist(account)
+
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
         return self.access.approve_pairing(code, account=account, approver=approver)
 
@@ -396,17 +389,18 @@ class ZalouserService:
         return found, rt.directory.members(found.group_id, limit, refresh=refresh)
 
     def status(self, *, probe: bool = False) -> list[AccountStatus]:
-        return [account_status(rt, self.outbox.stats(rt.account_id), zca=self.settings.zca, probe=probe)
-                for rt in self.accounts]
-
-
-def _zca_missing(zca: str) -> StartupError:
-    return StartupError(f"zca executable {zca!r} not found: install zca-cli or openzca (npm i -g openzca), "
-                        f"or set ZALOUSER_ZCA in config.py to its path")
+        extra = tuple(w for w in (self.health.warning,) if w)
+        statuses = []
+        for rt in self.accounts:
+            status = account_status(rt, self.outbox.stats(rt.account_id), zca=self.settings.zca, probe=probe,
+                                    extra_warnings=extra, first_contacts=self.access.first_contacts(rt.account_id))
+            counts = self.replay.counts(rt.account_id)
+            statuses.append(replace(status, old_events=counts.old, replayed_events=counts.replayed))
+        return statuses
 
 
 def _log_notice(text: str) -> None:
-    log.warning("admin notice: %s", text)
+    log.warning("admin notice: %s", untrusted.for_log(text))
 
 
 if TYPE_CHECKING:  # mypy proves what tests/service/test_api.py checks at run time

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from errbot_zalouser import ids
+from errbot_zalouser import ids, untrusted
 from errbot_zalouser.errors import NotSupported, ZcaBadOutput, ZcaQuoteRefused, ZcaTimeout, classify_failure
 from errbot_zalouser.model import FILE_KINDS, MEDIA_KINDS, BadEvent, SendResult, Target, ZaloGroup, ZaloUser
 from errbot_zalouser.model.reaction import REACTIONS
@@ -191,7 +191,8 @@ class ZcaClient:
                 return self._send("send", target, [target.thread_id, message],
                                   [*options, option("reply-message", quoted)])
             except ZcaQuoteRefused as exc:
-                log.warning("zca msg send refused the quoted message (%s); sending the reply without its quote", exc)
+                log.warning("zca msg send refused the quoted message (%s); sending the reply without its quote",
+                            untrusted.for_log(str(exc)))
         return self._send("send", target, [target.thread_id, message], options)
 
     def _text_form(self, styled: StyledText) -> tuple[str, list[str]]:

@@ -3,6 +3,8 @@ reactions as errbot Reactions, a threaded reply quoting the message it answers."
 
 from __future__ import annotations
 
+import time
+
 from errbot.backends.base import REACTION_ADDED, REACTION_REMOVED
 
 from errbot_zalouser.backend.identifiers import ZaloOccupant, ZaloPerson
@@ -82,7 +84,7 @@ def test_a_threaded_reply_quotes_the_message_it_answers(make_harness):
     h = make_harness()
     h.listener.connect()
     h.feed(sim_events.openzca_event(WORK_CHAT, FRIEND, "xin chào", is_group=True, self_id=seed.BOT_ID,
-                                    msg_id="7645530765413", cli_msg_id="1774152529301"))
+                                    msg_id="7645530765413", cli_msg_id="1774152529301", timestamp=time.time()))
     (msg,) = h.wait_messages(1)
     threaded = h.bot.build_reply(msg, "pong", threaded=True)
     assert threaded.extras["reply_to"] == "7645530765413"
@@ -97,7 +99,7 @@ def test_a_plugin_reacts_to_a_message_it_received(make_harness):
     h = make_harness()
     h.listener.connect()
     h.feed(sim_events.openzca_event(FRIEND, FRIEND, "hay quá", is_group=False, self_id=seed.BOT_ID,
-                                    msg_id="7645530765499", cli_msg_id="1774152529399"))
+                                    msg_id="7645530765499", cli_msg_id="1774152529399", timestamp=time.time()))
     (msg,) = h.wait_messages(1)
     h.bot.react(msg, "👍")
     (row,) = h.sent_to(FRIEND)
@@ -107,14 +109,19 @@ def test_a_plugin_reacts_to_a_message_it_received(make_harness):
 
 ENGINE_REACTION = {"threadId": WORK_CHAT, "isGroup": True, "senderId": FRIEND, "senderName": "Alice Smith",
                    "icon": "/-heart", "targets": [{"msgId": "7645530765413", "cliMsgId": "1774152529301"}],
-                   "msgId": "7645530765999", "timestamp": 1774000001, "ts": "1774000001000"}
+                   "msgId": "7645530765999"}
+
+
+def engine_reaction(**changes: object) -> dict:
+    """A reaction as the engine reports one now (an old one is dropped as a replay risk)."""
+    return {**ENGINE_REACTION, "timestamp": int(time.time()), **changes}
 
 
 def test_a_reaction_reaches_callback_reaction(make_harness):
     h = make_harness()
     h.listener.connect()
-    h.listener.deliver_reaction(ENGINE_REACTION)
-    h.listener.deliver_reaction({**ENGINE_REACTION, "icon": "", "msgId": "7645530766000"})
+    h.listener.deliver_reaction(engine_reaction())
+    h.listener.deliver_reaction(engine_reaction(icon="", msgId="7645530766000"))
     added, removed = h.wait_reactions(2)
     assert type(added.reactor) is ZaloOccupant and added.reactor.user_id == FRIEND
     assert (added.reaction_name, added.action, removed.reaction_name, removed.action) == (
@@ -122,12 +129,14 @@ def test_a_reaction_reaches_callback_reaction(make_harness):
     assert added.reacted_to["msg_id"] == "7645530765413" and added.reacted_to["thread_id"] == WORK_CHAT
 
 
-def test_a_strangers_and_the_bots_own_reactions_are_dropped(make_harness):
+def test_a_strangers_and_the_bots_own_reactions_and_replays_are_dropped(make_harness):
     h = make_harness()
     h.listener.connect()
-    h.listener.deliver_reaction({**ENGINE_REACTION, "isGroup": False, "threadId": STRANGER, "senderId": STRANGER})
-    h.listener.deliver_reaction({**ENGINE_REACTION, "senderId": seed.BOT_ID, "msgId": "7645530766001"})
-    h.listener.deliver_reaction({**ENGINE_REACTION, "msgId": "7645530766002"})  # a sentinel that passes
-    (only,) = h.wait_reactions(1)
-    assert only.reactor.user_id == FRIEND and h.recorder.reactions == [only]
+    h.listener.deliver_reaction(engine_reaction(isGroup=False, threadId=STRANGER, senderId=STRANGER))
+    h.listener.deliver_reaction(engine_reaction(senderId=seed.BOT_ID, msgId="7645530766001"))
+    h.listener.deliver_reaction(engine_reaction(msgId="7645530766002"))
+    h.listener.deliver_reaction(engine_reaction(msgId="7645530766002"))  # a replay
+    h.listener.deliver_reaction(engine_reaction(msgId="7645530766003", icon=":>"))
+    first, second = h.wait_reactions(2)
+    assert (first.reaction_name, second.reaction_name) == ("HEART", "HAHA") and len(h.recorder.reactions) == 2
     assert not any(r["threadId"] == STRANGER for r in h.sim.sent())  # no pairing reply to a reaction

@@ -170,7 +170,8 @@ def test_odd_media_fields_still_make_a_message(fields):
 
 def test_a_hostile_url_name_is_never_a_path():
     assert url_name("https://x.invalid/a/..%2F..%2Fetc%2Fpasswd") == "....etcpasswd"
-    assert url_name("https://x.invalid/%00evil%0a.jpg") == "evil.jpg"
+    assert url_name("https://x.invalid/%00evil%0a.jpg") == "evil .jpg"  # a line break shows as a space
+    assert url_name("https://x.invalid/gpj.%E2%80%AEexe") == "gpj.exe"  # no bidi override reorders it
     assert url_name("http://[::1") == "" and url_name("") == ""
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from errbot_zalouser.config import parse_channel_block
-from errbot_zalouser.errors import NotFound, NotSupported, ZcaBlocked
+from errbot_zalouser.errors import NotFound, NotSent, NotSupported, ZcaBlocked
 from errbot_zalouser.model import InboundEvent, Target
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.service.account import AccountRuntime, Accounts
@@ -289,3 +289,24 @@ def test_a_card_is_one_message_then_its_picture(make_outbox, sim):
     text, picture = sim.sent()
     assert text["command"] == "send" and text["text"] == "Build\n\n#42 (https://ci.invalid/42)\n\nbranch: main"
     assert (picture["command"], picture["url"]) == ("image", "https://ci.invalid/badge.png")
+
+
+def test_a_file_dropped_unsent_is_deleted_and_the_caller_told(sim, tmp_path):
+    now = [1000.0]
+    settings = OutboundSettings(rate_per_second=50, burst=100, max_age_seconds=60, max_queued_per_conversation=1)
+    outbox = Outbox(accounts(sim, probe=True), settings, tmp_path / "zalouser", clock=lambda: now[0])
+    outcomes: list[Exception | None] = []
+    try:
+        first = outbox.stage(io.BytesIO(b"1"), name="a.pdf", stream_type=None, size_hint=None, max_bytes=1024)
+        second = outbox.stage(io.BytesIO(b"2"), name="b.pdf", stream_type=None, size_hint=None, max_bytes=1024)
+        outbox.send_file(None, FRIEND, first, outcomes.append)
+        outbox.send_file(None, FRIEND, second, outcomes.append)  # the conversation is full: refused at once
+        assert len(outcomes) == 1 and isinstance(outcomes[0], NotSent) and "too much waiting" in str(outcomes[0])
+        assert not second.path.exists() and first.path.exists()
+        now[0] += 120  # the bot was down two minutes: the queued file is too old to send
+        outbox.start()
+        assert outbox.drain(10)
+        assert isinstance(outcomes[1], NotSent) and "waited longer than 60 s" in str(outcomes[1])
+        assert not first.path.exists() and sim.sent() == []
+    finally:
+        outbox.stop(timeout=2)

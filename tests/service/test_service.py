@@ -13,7 +13,8 @@ from errbot_zalouser.config import parse_channel_block
 from errbot_zalouser.errors import AmbiguousName, MediaError, NotFound, PolicyError, ZcaError
 from errbot_zalouser.model import InboundEvent
 from errbot_zalouser.policy.access import Outcome
-from errbot_zalouser.service.service import StartupError, ZalouserService
+from errbot_zalouser.service.preflight import StartupError
+from errbot_zalouser.service.service import ZalouserService
 from errbot_zalouser.simulator import seed
 from errbot_zalouser.transport.capabilities import TOOL_ENV
 from errbot_zalouser.transport.runner import CliRunner
