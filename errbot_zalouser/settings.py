@@ -131,7 +131,6 @@ class ListenerConfig:
     backoff_initial_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
     max_event_age_seconds: float | None = 600.0  # older inbound events are dropped (None: no limit)
-    supervised: bool = False  # openzca --supervised; set from the binary's capabilities, not a config key
     heartbeat_seconds: float = 30.0
     logged_out_retry_seconds: float = 30.0
     lock_retry_seconds: float = 30.0

@@ -216,7 +216,7 @@ class ZalouserService:
                 recycle_seconds=cfg.recycle_seconds,
                 backoff_initial=cfg.backoff_initial_seconds,
                 backoff_max=max(cfg.backoff_max_seconds, cfg.backoff_initial_seconds),
-                supervised=cfg.supervised,
+                supervised=self.capabilities.supervised and self.capabilities.heartbeat_ms,
                 heartbeat_seconds=cfg.heartbeat_seconds,
                 logged_out_retry_seconds=cfg.logged_out_retry_seconds,
                 lock_retry_seconds=cfg.lock_retry_seconds,

@@ -199,7 +199,23 @@ def test_preflight_learns_what_zca_supports_and_status_shows_it(make_service, si
     assert all(rt.client.capabilities is service.capabilities for rt in service.accounts)
     [status] = service.status()
     assert (status.zca_kind, "raw" in status.capabilities) == (kind, raw)
-    assert service.capabilities.supervised is raw  # exposed for the listener (see the README)
+    assert service.capabilities.supervised is raw
+
+
+@pytest.mark.parametrize(("surface", "argv_tail"), [
+    ("0.1.58", ["-r", "--supervised", "--heartbeat-ms", "30000"]),  # heartbeats followed
+    ("legacy", ["-r", "-k"]),  # a binary without --supervised keeps the tool's own keep-alive
+])
+def test_the_listener_is_supervised_when_the_binary_can_be(make_service, sim, surface, argv_tail):
+    sim.set_surface(surface)
+    service = make_service()
+    seen: list[object] = []
+    service.start(lambda account, event: seen.append(event))
+    try:
+        [rt] = list(service.accounts)
+        assert rt.listener is not None and rt.listener.argv[-len(argv_tail):] == argv_tail
+    finally:
+        service.stop()
 
 
 def test_status_says_when_zca_changed_since_start_up(make_service, sim):
