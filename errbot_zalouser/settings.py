@@ -19,6 +19,7 @@ from errbot_zalouser.errors import NotFound
 ROOT = "channels.zalouser"
 """Where the block lives in an OpenClaw config; every configuration key path starts with it."""
 MAX_TEXT_CHUNK = 2000
+DEFAULT_MEDIA_MAX_MB = 20.0  # openzca's own limit on a file it downloads (20 MiB)
 
 
 class DmPolicy(StrEnum):
@@ -136,6 +137,17 @@ class ListenerConfig:
 
 
 @dataclass(frozen=True)
+class MediaSettings:
+    """Where the `zca` listener saves the files the bot is given, and how long they are kept.
+
+    ``folder`` None: ``<BOT_DATA_DIR>/zalouser/media``; each account has its own folder in it.
+    ``retention_hours`` 0: the bot never deletes a file there (someone else cleans it up)."""
+
+    folder: str | None = None
+    retention_hours: float = 24.0
+
+
+@dataclass(frozen=True)
 class AccountConfig:
     """One Zalo account, after merging the channel level into ``accounts.<id>``.
 
@@ -156,6 +168,7 @@ class AccountConfig:
     chunk_mode: ChunkMode = ChunkMode.LENGTH
     text_chunk_limit: int = MAX_TEXT_CHUNK
     formatting: Formatting = Formatting.AUTO
+    media_max_mb: float = DEFAULT_MEDIA_MAX_MB  # the largest file the bot is given or sends
     pairing: PairingSettings = field(default_factory=PairingSettings)
     name_matching: bool = False
     config_path: str = ROOT
@@ -169,6 +182,11 @@ class AccountConfig:
         object.__setattr__(self, "group_allow_from", tuple(self.group_allow_from))
         object.__setattr__(self, "groups", _frozen_rules(self.groups))
 
+    @property
+    def media_max_bytes(self) -> int:
+        """``media_max_mb`` in bytes."""
+        return int(self.media_max_mb * 1024 * 1024)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -179,6 +197,7 @@ class Settings:
     zca: str = "zca"
     outbound: OutboundSettings = field(default_factory=OutboundSettings)
     listener: ListenerConfig = field(default_factory=ListenerConfig)
+    media: MediaSettings = field(default_factory=MediaSettings)
     warnings: tuple[str, ...] = ()
 
     def account(self, account_id: str | None = None) -> AccountConfig:

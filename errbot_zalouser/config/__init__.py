@@ -38,6 +38,8 @@ textChunkLimit                  both       integer 1..2000                     2
 formatting                      both       auto: Zalo styles where the zca     auto
                                            binary reads them exactly, else
                                            plain text; plain: always plain
+mediaMaxMb                      both       largest file given or sent, in MB   20
+                                           (0 < x <= 1024)
 markdown, messagePrefix         both       accepted for compatibility, unused
 pairing.ttlSeconds              both       seconds a code lives                3600
 pairing.maxPending              both       integer 1..100                      3
@@ -82,6 +84,10 @@ listener.lockRetrySeconds       channel    longest wait while another          3
 listener.maxEventAgeSeconds     channel    inbound events stamped longer ago   600
                                            are dropped; messages seen within
                                            max(1200, 2x this) run once
+media.folder                    channel    absolute folder for received files  <BOT_DATA_DIR>/
+                                           (one folder per account inside)     zalouser/media
+media.retentionHours            channel    hours a received file is kept; 0 =  24
+                                           the bot never deletes one
 ==============================  =========  ==================================  ==========
 
 Account ids are the sorted keys of ``accounts`` (lower-cased, runs of characters other than

@@ -19,7 +19,7 @@ from errbot_zalouser.policy.resolve import (
 )
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.settings import AccountConfig, GroupRule
-from errbot_zalouser.transport.client import ZcaClient
+from errbot_zalouser.transport.interface import ChatClient
 from errbot_zalouser.transport.listener import ListenerStats
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class Activity:
 @dataclass
 class AccountRuntime:
     config: AccountConfig
-    client: ZcaClient
+    client: ChatClient
     directory: DirectoryCache
     self_user: ZaloUser | None = None
     users: Resolution = field(default_factory=Resolution)

@@ -115,11 +115,12 @@ class EngineClient:
 
     # --- sending ------------------------------------------------------------------------------------
 
-    def send_text(self, target: Target, text: str | StyledText) -> SendResult:
+    def send_text(self, target: Target, text: str | StyledText, *,
+                  quote: Mapping[str, Any] | None = None) -> SendResult:
         """Send ``text`` exactly as given (no Markdown parsing, no splitting), a StyledText with its
-        styles and mentions. Empty text: ValueError."""
+        styles and mentions, quoting ``quote`` (a listen line of the same thread). Empty text: ValueError."""
         styled = text if isinstance(text, StyledText) else StyledText(text)
-        return self.send_styled(target, styled.text, styled.styles, styled.mentions)
+        return self.send_styled(target, styled.text, styled.styles, styled.mentions, quote)
 
     def send_styled(
         self,
@@ -147,13 +148,16 @@ class EngineClient:
         extra = {"caption": caption} if caption and kind != "voice" else {}
         return self._send("send_media", thread_args(target, kind=kind, url=url, **extra), f"msg {kind}")
 
-    def send_file(self, target: Target, source: str | Path, caption: str = "") -> SendResult:
-        """Send a file as an attachment: a local path, or an http(s) URL the engine fetches first."""
+    def send_file(self, target: Target, source: str | Path, caption: str = "", *, kind: str = "file") -> SendResult:
+        """Send a file as an attachment: a local path, or an http(s) URL the engine fetches first.
+        ``kind`` image or video sends it as that; a voice message takes a URL only, so a local
+        voice file goes as a file."""
         text = str(source)
         _require(text, "file")
         where = {"url": text} if text.startswith(("http://", "https://")) else {"path": str(Path(text).resolve())}
         extra = {"caption": caption} if caption else {}
-        return self._send("send_media", thread_args(target, kind="file", **where, **extra), "msg image")
+        kind = kind if kind in ("image", "video") or (kind == "voice" and "url" in where) else "file"
+        return self._send("send_media", thread_args(target, kind=kind, **where, **extra), "msg image")
 
     def send_link(self, target: Target, url: str) -> SendResult:
         _require(url, "link url")
