@@ -319,7 +319,7 @@ class Parser:
         options = [(o.flags, o.description) for o in (*cmd.options, HELP)]
         commands = [(_command_term(c), c.summary) for c in cmd.commands]
         if cmd.commands:
-            commands.append(("help [command]", texts.HELP_OPTION))
+            commands.append(("help [command]", texts.HELP_COMMAND))
         width = max(len(term) for term, _ in arguments + options + commands)
         lines = [f"Usage: {usage}", ""]
         if cmd.summary:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from errbot_zalouser.simulator import surface, texts
 from errbot_zalouser.simulator.cliparse import Argument, Command, Dialect, Option, Parser
 
-JSON = Option("-j, --json", "Output JSON")
+JSON = Option("-j, --json", "Print JSON")
 GROUP = Option("-g, --group", "Send to a group thread")
 URL = Option("-u, --url <url...>", "Media URL(s)")
-MESSAGE = Option("-m, --message <message>", "Caption")
+MESSAGE = Option("-m, --message <message>", "Text under the media")
 THREAD = Argument("<threadId>", "User or group id")
 FILE = Argument("[file]", "Local file path")
 
@@ -31,7 +31,7 @@ AUTH = Command(
                 Option("--qr-base64", "Print the QR as a data URL and finish the login in the background"),
             ),
         ),
-        Command("status", "Show login status"),
+        Command("status", "Whether you are logged in"),
         Command("logout", "Remove saved credentials"),
         Command("cache-refresh", "Refresh the friends and groups cache"),
     ),
@@ -51,7 +51,7 @@ FRIEND = Command(
     "Friends",
     commands=(
         Command("list", "List friends", options=(JSON,), aliases=("ls",)),
-        Command("find", "Find user by phone/username/name", (Argument("<query>", "Phone, username or name"),), (JSON,)),
+        Command("find", "Look a user up", (Argument("<query>", "Phone, username or name"),), (JSON,)),
     ),
 )
 
@@ -59,7 +59,7 @@ GROUP_CMD = Command(
     "group",
     "Groups",
     commands=(
-        Command("list", "List groups", options=(JSON,), aliases=("ls",)),
+        Command("list", "Every group you are in", options=(JSON,), aliases=("ls",)),
         Command("members", "List members of a group", (Argument("<groupId>", "Group id"),), (JSON,)),
     ),
 )
@@ -90,7 +90,7 @@ LISTEN = Command(
         Option("--prefix <text>", "Only forward messages starting with this prefix"),
         Option("-w, --webhook <url>", "POST each message to a webhook"),
         Option("-r, --raw", "One JSON object per line"),
-        Option("-k, --keep-alive", "Auto restart listener on disconnect"),
+        Option("-k, --keep-alive", "Reconnect by itself after a disconnect"),
     ),
 )
 

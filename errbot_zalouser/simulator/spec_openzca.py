@@ -1,15 +1,17 @@
-"""The command tree of openzca 0.1.58, as its ``--help`` texts list it.
+"""The command tree of openzca 0.1.58: its commands, aliases, arguments, options and defaults.
 
 Every command and option of the real tool is declared, so help, usage errors and commander's
-suggestions come out as the real ones do; the simulator implements only some of these commands
-(``commands.HANDLERS``), the others exit 1 saying they are not simulated. The texts are data taken
-from the tool's help output. ``-p`` after a subcommand is still the program's ``--profile`` (the
-program parses its options anywhere), so ``listen -p`` never reaches ``--prefix``, as with the real
-tool.
+suggestions name the same things the real ones do; the simulator implements only some of these
+commands (``commands.HANDLERS``), the others exit 1 saying they are not simulated. The names,
+placeholders and defaults are the tool's interface; the descriptions are ours (conformance tests
+compare help texts by their structure, never by wording). ``-p`` after a subcommand is still the
+program's ``--profile`` (the program parses its options anywhere), so ``listen -p`` never reaches
+``--prefix``, as with the real tool.
 """
 
 from __future__ import annotations
 
+from errbot_zalouser.simulator import texts
 from errbot_zalouser.simulator.cliparse import Argument, Command, Option
 
 
@@ -19,338 +21,280 @@ def C(name: str, summary: str, *, args: tuple[str, ...] = (), opts: tuple[Option
 
 
 O = Option  # noqa: E741 - one-letter aliases (C, O) keep this table of a hundred options readable
-JSON = O("-j, --json", "JSON output")
+JSON = O("-j, --json", "Print JSON")
+GROUP = O("-g, --group", "The thread is a group")
+WINDOW = (  # the time window and paging of every `db ... messages`
+    O("--since <duration>", "Only the last span of time, e.g. 30s, 7m, 24h, 7d, 2w"),
+    O("--from <time>", "Earliest time: ISO date or time, or epoch seconds or ms"),
+    O("--until <time>", "Latest time: ISO date or time, or epoch seconds or ms"),
+    O("--to <time>", "Same as --until"),
+    O("--limit <count>", "At most this many rows"),
+    O("--all", "No row limit"),
+    O("--oldest-first", "Oldest rows first (newest first otherwise)"),
+    JSON,
+)
 
-PROGRAM = C("openzca", "Open-source zca-cli compatible wrapper powered by zca-js", opts=(
-    O("-V, --version", "output the version number", version=True),
-    O("-p, --profile <name>", "Profile name"),
-    O("--debug", "Enable debug logging"),
-    O("--debug-file <path>", "Debug log file path"),
+
+def repeatable(flags: str, what: str) -> Option:
+    """A value option given once per value."""
+    return O(flags, f"{what}; give it again for more", collect=True)
+
+
+def count(what: str, default: str) -> Option:
+    """``-n, --count <count>`` with the default commander shows."""
+    return O("-n, --count <count>", f'{what} (default: "{default}")')
+
+
+PROGRAM = C("openzca", "A Zalo personal account from the shell (zca-sim playing openzca 0.1.58)", opts=(
+    O("-V, --version", texts.VERSION_OPTION, version=True),
+    O("-p, --profile <name>", "Which profile to use"),
+    O("--debug", "Log debug detail"),
+    O("--debug-file <path>", "Write the debug log to this file"),
 ), cmds=(
-    C("account", "Multi-account profile management", cmds=(
-        C("list", "List all account profiles", aliases=("ls",)),
-        C("current", "Show current active profile", aliases=("whoami",)),
-        C("switch", "Set default profile", args=("<name>",), aliases=("use",)),
-        C("add", "Create a new profile", args=("[name]",), aliases=("new",)),
-        C("label", "Set label for profile", args=("<name>", "<label>",)),
-        C("remove", "Remove profile", args=("<name>",), aliases=("rm",)),
+    C("account", "Profiles: list, pick, add, label, delete", cmds=(
+        C("list", "Every profile", aliases=("ls",)),
+        C("current", "The profile in use", aliases=("whoami",)),
+        C("switch", "Make a profile the default", args=("<name>",), aliases=("use",)),
+        C("add", "Make a profile", args=("[name]",), aliases=("new",)),
+        C("label", "Give a profile a label", args=("<name>", "<label>",)),
+        C("remove", "Delete a profile", args=("<name>",), aliases=("rm",)),
     )),
-    C("auth", "Authentication and local cache", cmds=(
-        C("login", "Login with QR code", opts=(
-            O("-q, --qr-path <path>", "Save QR image path"),
-            O("--open-qr", "Open QR image in default viewer (or set OPENZCA_QR_OPEN=1)"),
-            O("--qr-base64", "Output QR code as data URL and return immediately (integration mode)"),
+    C("auth", "Logging in, and the local friend and group cache", cmds=(
+        C("login", "Log in by scanning a QR code", opts=(
+            O("-q, --qr-path <path>", "Where the QR image goes"),
+            O("--open-qr", "Show the QR image in the system viewer (or OPENZCA_QR_OPEN=1)"),
+            O("--qr-base64", "Print the QR as a data: URL and return at once, for integrations"),
         )),
-        C("login-cred", "Login using credential JSON file", args=("[file]",), aliases=("login-creds",)),
-        C("logout", "Remove saved credentials from active profile"),
-        C("status", "Show login status"),
-        C("cache-refresh", "Refresh friends/groups cache"),
-        C("cache-info", "Show cache metadata"),
-        C("cache-clear", "Clear local cache"),
+        C("login-cred", "Log in from a saved credentials JSON file", args=("[file]",), aliases=("login-creds",)),
+        C("logout", "Forget this profile's credentials"),
+        C("status", "Whether this profile is logged in"),
+        C("cache-refresh", "Reload the friend and group lists"),
+        C("cache-info", "Facts about the local cache"),
+        C("cache-clear", "Empty the local cache"),
     )),
-    C("db", "Profile-scoped SQLite message database", cmds=(
-        C("enable", "Enable local SQLite persistence for the active profile", opts=(
-            O("--path <path>", "Custom SQLite file path"),
-        )),
-        C("disable", "Disable automatic SQLite persistence for the active profile"),
-        C("reset", "Delete the local SQLite DB for the active profile", opts=(
-            O("-y, --yes", "Delete the SQLite DB file for the active profile"),
-            O("--drop-config", "Also remove the DB config file"),
+    C("db", "The per-profile SQLite message store", cmds=(
+        C("enable", "Turn the SQLite store on for this profile", opts=(O("--path <path>", "Store file location"),)),
+        C("disable", "Turn automatic SQLite storage off for this profile"),
+        C("reset", "Remove this profile's SQLite store", opts=(
+            O("-y, --yes", "Confirm: remove the file"),
+            O("--drop-config", "Remove its settings file as well"),
             JSON,
         )),
-        C("status", "Show DB status for the active profile", opts=(JSON,)),
-        C("me", "Query stored self profile data", cmds=(
-            C("info", "Show stored self profile info", opts=(JSON,)),
-            C("id", "Show stored self user ID"),
+        C("status", "State of this profile's store", opts=(JSON,)),
+        C("me", "Your own profile, as stored", cmds=(
+            C("info", "Stored profile details", opts=(JSON,)),
+            C("id", "Stored own user id"),
         )),
-        C("group", "Query stored group data", cmds=(
-            C("list", "List groups stored in the local DB", opts=(JSON,)),
-            C("info", "Show stored info for a group", args=("<groupId>",), opts=(
-                JSON,
-            )),
-            C("members", "List stored members for a group", args=("<groupId>",), opts=(
-                JSON,
-            )),
-            C("messages", "List stored messages for a group", args=("<groupId>",), opts=(
-                O("--since <duration>", "Rolling window ending now: duration like 30s, 7m, 24h, 7d, or 2w"),
-                O("--from <time>", "Lower time bound: ISO timestamp, date, or unix seconds/ms"),
-                O("--until <time>", "Upper time bound: ISO timestamp, date, or unix seconds/ms"),
-                O("--to <time>", "Alias for --until"),
-                O("--limit <count>", "Maximum number of rows"),
-                O("--all", "Return all matching rows"),
-                O("--oldest-first", "Sort oldest-first instead of newest-first"),
-                JSON,
-            )),
+        C("group", "Groups, as stored", cmds=(
+            C("list", "Every stored group", opts=(JSON,)),
+            C("info", "One stored group", args=("<groupId>",), opts=(JSON,)),
+            C("members", "Who a stored group holds", args=("<groupId>",), opts=(JSON,)),
+            C("messages", "What was said in a stored group", args=("<groupId>",), opts=WINDOW),
         )),
-        C("contact", "Query stored contact data", cmds=(
-            C("list", "List contacts stored in the local DB", opts=(JSON,)),
-            C("find", "Find stored contacts by ID or name", args=("<query>",), opts=(
-                JSON,
-            )),
-            C("info", "Show stored info for a contact", args=("<userId>",), opts=(
-                JSON,
-            )),
-            C("messages", "List stored direct-message rows for a contact", args=("<userId>",), opts=(
-                O("--since <duration>", "Rolling window ending now: duration like 30s, 7m, 24h, 7d, or 2w"),
-                O("--from <time>", "Lower time bound: ISO timestamp, date, or unix seconds/ms"),
-                O("--until <time>", "Upper time bound: ISO timestamp, date, or unix seconds/ms"),
-                O("--to <time>", "Alias for --until"),
-                O("--limit <count>", "Maximum number of rows"),
-                O("--all", "Return all matching rows"),
-                O("--oldest-first", "Sort oldest-first instead of newest-first"),
-                JSON,
+        C("contact", "Contacts, as stored", cmds=(
+            C("list", "Every stored contact", opts=(JSON,)),
+            C("find", "Stored contacts matching an id or a name", args=("<query>",), opts=(JSON,)),
+            C("info", "One stored contact", args=("<userId>",), opts=(JSON,)),
+            C("messages", "Direct messages with a stored contact", args=("<userId>",), opts=WINDOW),
+        )),
+        C("friend", "Confirmed friends, as stored", cmds=(
+            C("list", "Every stored friend", opts=(JSON,)),
+            C("find", "Stored friends matching an id or a name", args=("<query>",), opts=(JSON,)),
+            C("info", "One stored friend", args=("<userId>",), opts=(JSON,)),
+            C("messages", "Direct messages with a stored friend", args=("<userId>",), opts=WINDOW),
+        )),
+        C("chat", "Conversations, as stored", cmds=(
+            C("list", "Every stored chat", opts=(JSON,)),
+            C("info", "One stored chat", args=("<chatId>",), opts=(O("-g, --group", "The chat is a group"), JSON)),
+            C("messages", "What was said in a stored chat", args=("<chatId>",), opts=(
+                O("-g, --group", "The chat is a group"),
+                *WINDOW,
             )),
         )),
-        C("friend", "Query stored confirmed friend contacts", cmds=(
-            C("list", "List friends stored in the local DB", opts=(JSON,)),
-            C("find", "Find stored friends by ID or name", args=("<query>",), opts=(
-                JSON,
-            )),
-            C("info", "Show stored info for a friend", args=("<userId>",), opts=(
-                JSON,
-            )),
-            C("messages", "List stored direct-message rows for a friend", args=("<userId>",), opts=(
-                O("--since <duration>", "Rolling window ending now: duration like 30s, 7m, 24h, 7d, or 2w"),
-                O("--from <time>", "Lower time bound: ISO timestamp, date, or unix seconds/ms"),
-                O("--until <time>", "Upper time bound: ISO timestamp, date, or unix seconds/ms"),
-                O("--to <time>", "Alias for --until"),
-                O("--limit <count>", "Maximum number of rows"),
-                O("--all", "Return all matching rows"),
-                O("--oldest-first", "Sort oldest-first instead of newest-first"),
-                JSON,
-            )),
+        C("message", "Single stored messages", cmds=(
+            C("get", "One stored message, by msgId, cliMsgId or row uid", args=("<id>",), opts=(JSON,)),
         )),
-        C("chat", "Query stored conversation data", cmds=(
-            C("list", "List chats stored in the local DB", opts=(JSON,)),
-            C("info", "Show stored info for a chat", args=("<chatId>",), opts=(
-                O("-g, --group", "Read as a group chat"),
-                JSON,
-            )),
-            C("messages", "List stored messages for a chat", args=("<chatId>",), opts=(
-                O("-g, --group", "Read as a group chat"),
-                O("--since <duration>", "Rolling window ending now: duration like 30s, 7m, 24h, 7d, or 2w"),
-                O("--from <time>", "Lower time bound: ISO timestamp, date, or unix seconds/ms"),
-                O("--until <time>", "Upper time bound: ISO timestamp, date, or unix seconds/ms"),
-                O("--to <time>", "Alias for --until"),
-                O("--limit <count>", "Maximum number of rows"),
-                O("--all", "Return all matching rows"),
-                O("--oldest-first", "Sort oldest-first instead of newest-first"),
-                JSON,
-            )),
-        )),
-        C("message", "Query stored messages", cmds=(
-            C("get", "Read one stored message by msgId, cliMsgId, or internal uid", args=("<id>",), opts=(
-                JSON,
-            )),
-        )),
-        C("sync", "Sync discoverable data into the local DB", opts=(
-            O("-n, --count <count>", "Recent DM/chat messages to fetch per window (default: \"200\")"),
+        C("sync", "Copy what the account can see into the store", opts=(
+            count("Messages per DM or chat window", "200"),
             JSON,
         ), cmds=(
-            C("all", "Sync full group history, friend directory, and recent DM/chat windows", opts=(
-                O("-n, --count <count>", "Recent DM/chat messages to fetch per window (default: \"200\")"),
+            C("all", "Groups with their whole history, the friend list, and recent DM and chat windows", opts=(
+                count("Messages per DM or chat window", "200"),
                 JSON,
             )),
-            C("groups", "Sync group directory, members, and full group history", opts=(
+            C("groups", "Group list, members and whole history", opts=(JSON,)),
+            C("friends", "The friend list, nothing else", opts=(JSON,)),
+            C("chats", "Visible chat windows (DM history only as far as reachable)", opts=(
+                count("Messages per scan or window", "200"),
                 JSON,
             )),
-            C("friends", "Sync friend directory only", opts=(JSON,)),
-            C("chats", "Sync discoverable chat windows (DM/chat sync is best-effort)", opts=(
-                O("-n, --count <count>", "Recent messages to fetch per scan/window (default: \"200\")"),
-                JSON,
-            )),
-            C("group", "Sync one group with full group history", args=("<groupId>",), opts=(
-                JSON,
-            )),
-            C("chat", "Sync one chat (best-effort for direct-message history)", args=("<chatId>",), opts=(
-                O("-n, --count <count>", "Recent messages to fetch for this chat (default: \"200\")"),
+            C("group", "One group with its whole history", args=("<groupId>",), opts=(JSON,)),
+            C("chat", "One chat (DM history only as far as reachable)", args=("<chatId>",), opts=(
+                count("Messages for this chat", "200"),
                 JSON,
             )),
         )),
     )),
-    C("msg", "Messaging commands", cmds=(
+    C("msg", "Sending and managing messages", cmds=(
         C("send", (
-            "Send text message with formatting (**bold** *italic* __bold__ ~~strike~~ {underline}text{/underline} "
-            "{red}color{/red} {big}size{/big} lists indents). Group sends also resolve unique @Name/@userId mentions."
+            "Send text. Unless --raw, markers like **bold**, *italic*, __bold__, ~~strike~~, {underline}x{/underline}, "
+            "{red}x{/red}, {big}x{/big}, lists and indents become styles. In a group, @Name or @userId mentions a member."
         ), args=("<threadId>", "<message>",), opts=(
-            O("-g, --group", "Send to group"),
-            O("--raw", "Send raw text without parsing formatting markers"),
-            O("--reply-id <id>", "Reply using a stored DB message id/msgId/cliMsgId"),
-            O("--reply-message <json>", "Reply using a raw message.data JSON object"),
+            GROUP,
+            O("--raw", "Send the text as typed, markers included"),
+            O("--reply-id <id>", "Quote a stored message (DB id, msgId or cliMsgId)"),
+            O("--reply-message <json>", "Quote the message given as its raw message.data JSON"),
         )),
         C("analyze-text", (
-            "Build and analyze the exact text payload that msg send would hand to zca-js. "
-            "Useful for pre-send chunking/debugging."
+            "Show the payload msg send would build for this text, with its sizes, without sending it "
+            "(to check chunking)"
         ), args=("<threadId>", "<message>",), opts=(
-            O("-g, --group", "Analyze as group text"),
-            O("--raw", "Analyze raw text without parsing formatting markers"),
+            O("-g, --group", "Treat it as group text"),
+            O("--raw", "Leave markers unparsed"),
             JSON,
         )),
-        C("image", "Send image(s) from file or URL", args=("<threadId>", "[file]",), opts=(
-            O("-u, --url <url>", "Image URL (repeatable)", collect=True),
-            O("-m, --message <message>", "Caption"),
-            O("-g, --group", "Send to group"),
+        C("image", "Send images, from files or URLs", args=("<threadId>", "[file]",), opts=(
+            repeatable("-u, --url <url>", "An image URL"),
+            O("-m, --message <message>", "Text under the image"),
+            GROUP,
         )),
-        C("video", "Send video(s) from file or URL", args=("<threadId>", "[file]",), opts=(
-            O("-u, --url <url>", "Video URL (repeatable)", collect=True),
-            O("-m, --message <message>", "Caption"),
-            O("--thumbnail <pathOrUrl>", "Thumbnail image path or URL (optional)"),
-            O("-g, --group", "Send to group"),
+        C("video", "Send videos, from files or URLs", args=("<threadId>", "[file]",), opts=(
+            repeatable("-u, --url <url>", "A video URL"),
+            O("-m, --message <message>", "Text under the video"),
+            O("--thumbnail <pathOrUrl>", "Preview image, a file or a URL; optional"),
+            GROUP,
         )),
-        C("voice", "Send voice message from file or URL", args=("<threadId>", "[file]",), opts=(
-            O("-u, --url <url>", "Voice URL (repeatable)", collect=True),
-            O("-g, --group", "Send to group"),
+        C("voice", "Send a voice message, from a file or a URL", args=("<threadId>", "[file]",), opts=(
+            repeatable("-u, --url <url>", "A voice URL"),
+            GROUP,
         )),
-        C("sticker", "Send a sticker by sticker ID", args=("<threadId>", "<stickerId>",), opts=(
-            O("-g, --group", "Send to group"),
+        C("sticker", "Send the sticker with this id", args=("<threadId>", "<stickerId>",), opts=(GROUP,)),
+        C("link", "Send a URL as a link message", args=("<threadId>", "<url>",), opts=(GROUP,)),
+        C("card", "Share a contact's card", args=("<threadId>", "<contactId>",), opts=(GROUP,)),
+        C("react", "Put a reaction on a message", args=("<msgId>", "<cliMsgId>", "<threadId>", "<reaction>",),
+          opts=(GROUP,)),
+        C("typing", "Show the typing indicator", args=("<threadId>",), opts=(GROUP,)),
+        C("forward", "Send one text to several threads", args=("<message>", "<targets...>",), opts=(
+            O("-g, --group", "The targets are groups"),
         )),
-        C("link", "Send link", args=("<threadId>", "<url>",), opts=(O("-g, --group", "Send to group"),)),
-        C("card", "Send contact card", args=("<threadId>", "<contactId>",), opts=(
-            O("-g, --group", "Send to group"),
+        C("delete", "Remove a message", args=("<msgId>", "<cliMsgId>", "<uidFrom>", "<threadId>",), opts=(
+            GROUP,
+            O("--only-me", "Remove it on your side only"),
         )),
-        C("react", "React to a message", args=("<msgId>", "<cliMsgId>", "<threadId>", "<reaction>",), opts=(
-            O("-g, --group", "React in group"),
+        C("undo", "Take back a message you sent", args=("<msgId>", "<cliMsgId>", "<threadId>",), opts=(GROUP,)),
+        C("edit", "Replace a sent message: it is recalled, then the new text is sent",
+          args=("<msgId>", "<cliMsgId>", "<threadId>", "<message>",), opts=(GROUP,)),
+        C("upload", "Send files, from paths or URLs", args=("<arg1>", "[arg2]",), opts=(
+            repeatable("-u, --url <url>", "A file URL"),
+            GROUP,
         )),
-        C("typing", "Send typing event", args=("<threadId>",), opts=(O("-g, --group", "Typing in group"),)),
-        C("forward", "Forward text to multiple targets", args=("<message>", "<targets...>",), opts=(
-            O("-g, --group", "Forward to groups"),
-        )),
-        C("delete", "Delete message", args=("<msgId>", "<cliMsgId>", "<uidFrom>", "<threadId>",), opts=(
-            O("-g, --group", "Delete in group"),
-            O("--only-me", "Delete only for yourself"),
-        )),
-        C("undo", "Recall your sent message", args=("<msgId>", "<cliMsgId>", "<threadId>",), opts=(
-            O("-g, --group", "Undo in group"),
-        )),
-        C("edit", (
-            "Edit message (compatibility shim: "
-            "recall old message then resend new text)"
-        ), args=("<msgId>", "<cliMsgId>", "<threadId>", "<message>",), opts=(
-            O("-g, --group", "Edit in group"),
-        )),
-        C("upload", "Upload and send file(s)", args=("<arg1>", "[arg2]",), opts=(
-            O("-u, --url <url>", "File URL (repeatable)", collect=True),
-            O("-g, --group", "Upload in group"),
-        )),
-        C("recent", (
-            "List recent messages "
-            "(group uses direct history API when available)"
-        ), args=("<threadId>",), opts=(
-            O("-g, --group", "List recent messages for group thread"),
-            O("-n, --count <count>", "Number of messages (default: \"20\")"),
-            O("--source <source>", "Message source: live, db, or auto (default: \"live\")"),
-            JSON,
-        )),
-        C("pin", "Pin conversation", args=("<threadId>",), opts=(
-            O("-g, --group", "Pin group conversation"),
-        )),
-        C("unpin", "Unpin conversation", args=("<threadId>",), opts=(
-            O("-g, --group", "Unpin group conversation"),
-        )),
-        C("list-pins", "List pinned conversations", opts=(JSON,)),
-        C("member-info", "Get member/user profile info", args=("<userId>",), opts=(
-            JSON,
-        )),
+        C("recent", "Latest messages of a thread (a group's come from the history API where it exists)",
+          args=("<threadId>",), opts=(
+              GROUP,
+              count("How many", "20"),
+              O("--source <source>", 'Where from: live, db or auto (default: "live")'),
+              JSON,
+          )),
+        C("pin", "Keep a conversation at the top", args=("<threadId>",), opts=(GROUP,)),
+        C("unpin", "Stop keeping a conversation at the top", args=("<threadId>",), opts=(GROUP,)),
+        C("list-pins", "Conversations kept at the top", opts=(JSON,)),
+        C("member-info", "Profile of a user or group member", args=("<userId>",), opts=(JSON,)),
     )),
-    C("group", "Group management", cmds=(
-        C("list", "List groups", opts=(JSON,)),
-        C("info", "Get group info", args=("<groupId>",)),
-        C("members", "List group members", args=("<groupId>",), opts=(JSON,)),
-        C("create", "Create new group", args=("<name>", "<members...>",)),
-        C("poll", "Group poll management", cmds=(
-            C("create", "Create a poll in a group", args=("<groupId>",), opts=(
-                O("-q, --question <text>", "Poll question"),
-                O("-o, --option <text>", "Poll option (repeatable)", collect=True),
-                O("--multi", "Allow multiple choices"),
-                O("--allow-add-option", "Allow members to add new options"),
-                O("--hide-vote-preview", "Hide results until the member votes"),
-                O("--anonymous", "Hide voters"),
-                O("--expire-ms <ms>", "Poll expiration time in milliseconds"),
+    C("group", "Groups you are in", cmds=(
+        C("list", "Your groups", opts=(JSON,)),
+        C("info", "Details of a group", args=("<groupId>",)),
+        C("members", "Who is in a group", args=("<groupId>",), opts=(JSON,)),
+        C("create", "Start a group with these members", args=("<name>", "<members...>",)),
+        C("poll", "Polls in groups", cmds=(
+            C("create", "Start a poll in a group", args=("<groupId>",), opts=(
+                O("-q, --question <text>", "What the poll asks"),
+                repeatable("-o, --option <text>", "A choice"),
+                O("--multi", "Voters may pick several choices"),
+                O("--allow-add-option", "Members may add choices"),
+                O("--hide-vote-preview", "Results stay hidden until a member votes"),
+                O("--anonymous", "Nobody sees who voted"),
+                O("--expire-ms <ms>", "How long the poll stays open, in ms"),
             )),
-            C("detail", "Get poll detail", args=("<pollId>",)),
-            C("vote", "Vote on a group poll", args=("<pollId>",), opts=(
-                O("-o, --option <id>", "Poll option id (repeatable)", collect=True),
+            C("detail", "Everything about a poll", args=("<pollId>",)),
+            C("vote", "Cast a vote in a group poll", args=("<pollId>",), opts=(
+                repeatable("-o, --option <id>", "A choice id"),
             )),
-            C("lock", "Close a poll", args=("<pollId>",)),
-            C("share", "Share a poll", args=("<pollId>",)),
+            C("lock", "End a poll", args=("<pollId>",)),
+            C("share", "Share the poll with this id", args=("<pollId>",)),
         )),
-        C("rename", "Rename group", args=("<groupId>", "<name>",)),
-        C("avatar", "Change group avatar", args=("<groupId>", "<file>",)),
-        C("settings", "Update group settings", args=("<groupId>",), opts=(
-            O("--lock-name", "Lock group name/avatar"),
-            O("--unlock-name", "Unlock group name/avatar"),
-            O("--sign-admin", "Highlight admin messages"),
-            O("--no-sign-admin", "Disable admin message highlight"),
+        C("rename", "Give a group a new name", args=("<groupId>", "<name>",)),
+        C("avatar", "Set a group's picture", args=("<groupId>", "<file>",)),
+        C("settings", "Change how a group behaves", args=("<groupId>",), opts=(
+            O("--lock-name", "Only admins may change the name and picture"),
+            O("--unlock-name", "Any member may change the name and picture"),
+            O("--sign-admin", "Mark messages from admins"),
+            O("--no-sign-admin", "Stop marking messages from admins"),
         )),
-        C("add", "Add users to group", args=("<groupId>", "<userIds...>",)),
-        C("remove", "Remove users from group", args=("<groupId>", "<userIds...>",)),
-        C("add-deputy", "Promote deputy", args=("<groupId>", "<userId>",)),
-        C("remove-deputy", "Demote deputy", args=("<groupId>", "<userId>",)),
-        C("transfer", "Transfer ownership", args=("<groupId>", "<newOwnerId>",)),
-        C("block", "Block member", args=("<groupId>", "<userId>",)),
-        C("unblock", "Unblock member", args=("<groupId>", "<userId>",)),
-        C("blocked", "List blocked members", args=("<groupId>",)),
-        C("enable-link", "Enable invite link", args=("<groupId>",)),
-        C("disable-link", "Disable invite link", args=("<groupId>",)),
-        C("link-detail", "Get invite link detail", args=("<groupId>",)),
-        C("join-link", "Join by invite link", args=("<linkId>",)),
-        C("pending", "List pending member requests", args=("<groupId>",)),
-        C("review", "Approve or deny pending request", args=("<groupId>", "<userId>", "<action>",)),
-        C("leave", "Leave group", args=("<groupId>",)),
-        C("disperse", "Disperse group", args=("<groupId>",)),
+        C("add", "Put users into a group", args=("<groupId>", "<userIds...>",)),
+        C("remove", "Take users out of a group", args=("<groupId>", "<userIds...>",)),
+        C("add-deputy", "Make a member a deputy admin", args=("<groupId>", "<userId>",)),
+        C("remove-deputy", "Take a member's deputy role away", args=("<groupId>", "<userId>",)),
+        C("transfer", "Hand the group to a new owner", args=("<groupId>", "<newOwnerId>",)),
+        C("block", "Bar a member from the group", args=("<groupId>", "<userId>",)),
+        C("unblock", "Lift a member's bar", args=("<groupId>", "<userId>",)),
+        C("blocked", "Members barred from the group", args=("<groupId>",)),
+        C("enable-link", "Turn the invite link on", args=("<groupId>",)),
+        C("disable-link", "Turn the invite link off", args=("<groupId>",)),
+        C("link-detail", "About the invite link", args=("<groupId>",)),
+        C("join-link", "Join a group from its invite link", args=("<linkId>",)),
+        C("pending", "Users waiting to be let in", args=("<groupId>",)),
+        C("review", "Let a waiting user in, or turn them away", args=("<groupId>", "<userId>", "<action>",)),
+        C("leave", "Quit a group", args=("<groupId>",)),
+        C("disperse", "Dissolve a group", args=("<groupId>",)),
     )),
-    C("friend", "Friend management", cmds=(
-        C("list", "List all friends", opts=(JSON,)),
-        C("find", "Find user by phone/username/name", args=("<query>",), opts=(
-            JSON,
+    C("friend", "Friends and friend requests", cmds=(
+        C("list", "Your friends", opts=(JSON,)),
+        C("find", "Look a user up by phone, username or name", args=("<query>",), opts=(JSON,)),
+        C("online", "Friends online now", opts=(JSON,)),
+        C("recommendations", "People Zalo suggests", opts=(JSON,)),
+        C("add", "Ask a user to be friends", args=("<userId>",), opts=(
+            O("-m, --message <message>", 'Text that goes with the request (default: "Hello!")'),
         )),
-        C("online", "List online friends", opts=(JSON,)),
-        C("recommendations", "Get recommendations", opts=(JSON,)),
-        C("add", "Send friend request", args=("<userId>",), opts=(
-            O("-m, --message <message>", "Request message (default: \"Hello!\")"),
-        )),
-        C("accept", "Accept friend request", args=("<userId>",)),
-        C("reject", "Reject friend request", args=("<userId>",)),
-        C("cancel", "Cancel sent friend request", args=("<userId>",)),
-        C("sent", "List sent requests", opts=(JSON,)),
-        C("request-status", "Request status for user", args=("<userId>",)),
-        C("remove", "Remove friend", args=("<userId>",)),
-        C("alias", "Set friend alias", args=("<userId>", "<alias>",)),
-        C("remove-alias", "Remove friend alias", args=("<userId>",)),
-        C("aliases", "List aliases", opts=(JSON,)),
-        C("block", "Block user", args=("<userId>",)),
-        C("unblock", "Unblock user", args=("<userId>",)),
-        C("block-feed", "Block viewing your feed", args=("<userId>",)),
-        C("unblock-feed", "Unblock viewing your feed", args=("<userId>",)),
-        C("boards", "Get boards in conversation", args=("<conversationId>",), opts=(
-            JSON,
-        )),
+        C("accept", "Take a friend request", args=("<userId>",)),
+        C("reject", "Turn a friend request down", args=("<userId>",)),
+        C("cancel", "Withdraw a request you sent", args=("<userId>",)),
+        C("sent", "Requests you sent", opts=(JSON,)),
+        C("request-status", "Where a request with this user stands", args=("<userId>",)),
+        C("remove", "Unfriend a user", args=("<userId>",)),
+        C("alias", "Give a friend a nickname", args=("<userId>", "<alias>",)),
+        C("remove-alias", "Drop a friend's nickname", args=("<userId>",)),
+        C("aliases", "Every nickname you set", opts=(JSON,)),
+        C("block", "Stop a user reaching you", args=("<userId>",)),
+        C("unblock", "Let a blocked user reach you again", args=("<userId>",)),
+        C("block-feed", "Hide your feed from a user", args=("<userId>",)),
+        C("unblock-feed", "Show your feed to a user again", args=("<userId>",)),
+        C("boards", "The boards of a conversation", args=("<conversationId>",), opts=(JSON,)),
     )),
-    C("me", "Profile/account commands", cmds=(
-        C("info", "Get account info", opts=(JSON,)),
-        C("id", "Get own user ID"),
-        C("update", "Update profile", opts=(
-            O("--name <name>", "Display name"),
-            O("--gender <gender>", "male|female"),
-            O("--birthday <date>", "YYYY-MM-DD"),
+    C("me", "Your own account", cmds=(
+        C("info", "Your profile", opts=(JSON,)),
+        C("id", "Your user id"),
+        C("update", "Change your profile", opts=(
+            O("--name <name>", "New display name"),
+            O("--gender <gender>", "male or female"),
+            O("--birthday <date>", "As YYYY-MM-DD"),
         )),
-        C("avatar", "Change profile avatar", args=("<file>",)),
-        C("avatars", "List avatars", opts=(JSON,)),
-        C("delete-avatar", "Delete avatar", args=("<id>",)),
-        C("reuse-avatar", "Reuse previous avatar", args=("<id>",)),
-        C("status", "Set online status (online|offline)", args=("<status>",)),
-        C("last-online", "Get last online of a user", args=("<userId>",)),
+        C("avatar", "Set your picture", args=("<file>",)),
+        C("avatars", "Your past pictures", opts=(JSON,)),
+        C("delete-avatar", "Remove a past picture", args=("<id>",)),
+        C("reuse-avatar", "Make a past picture current again", args=("<id>",)),
+        C("status", "Appear online or offline", args=("<status>",)),
+        C("last-online", "When a user was last seen online", args=("<userId>",)),
     )),
-    C("listen", "Listen for real-time incoming messages", opts=(
-        O("-e, --echo", "Echo incoming text message"),
-        O("-p, --prefix <prefix>", "Only process text starting with prefix"),
-        O("-w, --webhook <url>", "POST message payload to webhook"),
-        O("-r, --raw", "Output JSON line payload"),
-        O("--db", "Force DB persistence for this listener session"),
-        O("--no-db", "Disable DB persistence for this listener session"),
-        O("-k, --keep-alive", "Auto restart listener on disconnect"),
-        O("--supervised", "Supervisor mode (disable internal retry ownership; emit lifecycle events in --raw)"),
-        O("--heartbeat-ms <ms>", "Lifecycle heartbeat interval in --supervised mode (default: 30000, 0 disables)"),
-        O("--recycle-ms <ms>", "Force recycle listener after N ms (or use OPENZCA_LISTEN_RECYCLE_MS)"),
+    C("listen", "Print incoming messages as they arrive", opts=(
+        O("-e, --echo", "Answer each incoming text with the same text"),
+        O("-p, --prefix <prefix>", "Ignore texts that do not start with this"),
+        O("-w, --webhook <url>", "Also POST each message to this URL"),
+        O("-r, --raw", "One JSON object per line"),
+        O("--db", "Store messages in the DB for this run"),
+        O("--no-db", "Do not store messages in the DB for this run"),
+        O("-k, --keep-alive", "Reconnect by itself after a disconnect"),
+        O("--supervised", "Leave reconnecting to a supervisor; with --raw, print lifecycle events"),
+        O("--heartbeat-ms <ms>", "Lifecycle heartbeat period under --supervised; 0 turns it off, 30000 if not given"),
+        O("--recycle-ms <ms>", "Restart the listener every N ms (also OPENZCA_LISTEN_RECYCLE_MS)"),
     )),
 ))

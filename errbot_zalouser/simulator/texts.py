@@ -1,7 +1,8 @@
-"""Verbatim strings `zca-sim` prints, in one place so tests and consumers can import them.
+"""Strings `zca-sim` prints, in one place so tests and consumers can import them.
 
-The wording follows the `zca` contract: openzca's
-stdout/stderr lines, commander's usage errors and the Zalo server texts seen on stderr.
+The output lines a client reads follow the `zca` contract: openzca's stdout/stderr lines,
+commander's usage errors and the Zalo server texts seen on stderr. Help descriptions are our
+own words: only a help text's structure (usage, flags, commands) is interface.
 Strings with ``{placeholders}`` are ``str.format`` templates.
 """
 
@@ -48,8 +49,11 @@ UNKNOWN_COMMAND = "error: unknown command '{command}'"
 MISSING_ARGUMENT = "error: missing required argument '{name}'"
 OPTION_ARGUMENT_MISSING = "error: option '{flags}' argument missing"
 TOO_MANY_ARGUMENTS = "error: too many arguments for '{command}'. Expected {expected} argument{s} but got {got}."
-HELP_OPTION = "display help for command"
-VERSION_OPTION = "output the version number"
+
+# --- help entries every command has (descriptions in our words; the flags are commander's) ------
+HELP_OPTION = "Show this help"
+HELP_COMMAND = "Show the help of a command"
+VERSION_OPTION = "Print the version"
 
 # --- auth -------------------------------------------------------------------------------------
 QR_SCAN_PROMPT = "Scan this QR in your Zalo app:"

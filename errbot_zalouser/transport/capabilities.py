@@ -3,9 +3,10 @@
 The probe runs ``--version``, ``--help``, ``msg --help``, ``msg send --help`` and ``listen --help``
 (commander answers help before any action: no login, no network), at most ``PROBE_TIMEOUT``
 seconds each and side by side, and reads the options each command lists *by their tokens*:
-commander wraps long descriptions, so line positions mean nothing. Features with no flag of
-their own come from openzca's version (``SINCE``). The result is cached per executable and
-version, so a second service in the same process does not probe again.
+commander wraps long descriptions, so line positions mean nothing. Of the descriptions only one
+fact is read: whether ``msg send --help`` names the ``@Name``/``@userId`` mention syntax.
+Features with no flag of their own come from openzca's version (``SINCE``). The result is cached
+per executable and version, so a second service in the same process does not probe again.
 
 Every argv the client builds is checked against the value: the bot never passes an option the
 binary does not list (commander rejects an unknown option with exit 1). A binary whose help
@@ -56,7 +57,7 @@ TOOL_ENV: Mapping[str, str] = {
 
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.+-]*)?$")
 _OPTION_TOKEN = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
-_MENTIONS = re.compile(r"resolve[^.]*@", re.IGNORECASE)
+_MENTIONS = re.compile(r"(?<![\w@])@(?:Name|userId)\b")  # the mention syntax, as `msg send --help` names it
 
 
 RunFunction = Callable[..., CompletedRun]  # a runner's run(args, timeout=...)
@@ -131,7 +132,7 @@ def from_help(version_text: str, helps: Mapping[str, str]) -> Capabilities:
         parsed=True,
         raw=raw,
         native_formatting=raw and since("native_formatting"),
-        group_mentions=bool(_MENTIONS.search(_description(helps.get("msg send", "")))) or since("group_mentions"),
+        group_mentions=names_mentions(helps.get("msg send", "")) or since("group_mentions"),
         self_splitting=since("self_splitting"),
         send_retry=since("send_retry"),
         reply_message="--reply-message" in send,
@@ -232,7 +233,8 @@ def _commands(text: str) -> frozenset[str]:
     return frozenset(term.split()[0] for term in _entries(text) if term and not term.startswith("-"))
 
 
-def _description(text: str) -> str:
-    """A help text's prose, with commander's wrapping undone."""
-    return " ".join(text.split())
+def names_mentions(text: str) -> bool:
+    """Whether a help text names the ``@Name`` / ``@userId`` mention syntax: the binary resolves
+    mentions in group sends (openzca says so in ``msg send --help`` since 0.1.43)."""
+    return _MENTIONS.search(text) is not None
 

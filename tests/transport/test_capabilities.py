@@ -56,10 +56,12 @@ def help_texts(zca_sim_path: str, sim_home: Path, which: str) -> dict[str, tuple
 
 
 def test_openzca_0_1_58_has_everything(zca_sim_path, sim_home) -> None:
-    found = probe(ScriptedRunner(help_texts(zca_sim_path, sim_home, surface.OPENZCA)).run, "zca")
+    texts = help_texts(zca_sim_path, sim_home, surface.OPENZCA)
+    found = probe(ScriptedRunner(texts).run, "zca")
     assert (found.kind, found.version, found.parsed) == (OPENZCA, "0.1.58", True)
     assert set(found.in_use()) == OPENZCA_0_1_58
     assert found.formats_text
+    assert capabilities.names_mentions(texts["msg send"][1])  # found in the help too, not only by version
 
 
 def test_the_legacy_binary_has_none_of_it(zca_sim_path, sim_home) -> None:
@@ -68,43 +70,60 @@ def test_the_legacy_binary_has_none_of_it(zca_sim_path, sim_home) -> None:
     assert found.in_use() == ()
 
 
+# Help texts laid out as commander lays them out; the descriptions are placeholders of our own.
 SEND_HELP = """Usage: openzca msg send [options] <threadId> <message>
 
-Send text message with formatting. Group sends also
-resolve unique @Name/@userId mentions.
+A text. In a group, @Name or
+@userId mentions a member.
 
 Options:
-  -g, --group             Send to group
-  --raw                   Send raw text without parsing formatting markers
-  -h, --help              display help for command
+  -g, --group             The thread is a group
+  --raw                   Markers stay as typed
+  -h, --help              Show this help
 """
 LISTEN_HELP = """Usage: openzca listen [options]
 
 Options:
-  -r, --raw              Output JSON line payload
-  --supervised           Supervisor mode (disable internal retry ownership; emit
-                         lifecycle events in --raw; see also --heartbeat-ms and
-                         --recycle-ms)
-  -h, --help             display help for command
+  -r, --raw              JSON lines
+  --supervised           A supervisor owns reconnects; pairs well with
+                         --heartbeat-ms and
+                         --recycle-ms
+  -h, --help             Show this help
 """
 MSG_HELP = """Usage: openzca msg [options] [command]
 
 Commands:
-  send [options] <threadId> <message>   Send text (use upload for files,
-                                        analyze-text to preview)
-  image [options] <threadId> [file]     Send image(s)
+  send [options] <threadId> <message>   A text (files go by upload, checks by
+                                        analyze-text)
+  image [options] <threadId> [file]     Images
 """
-PROGRAM_HELP = "Usage: openzca [options] [command]\n\nCommands:\n  msg  Messaging commands\n"
+PROGRAM_HELP = "Usage: openzca [options] [command]\n\nCommands:\n  msg  Messages\n"
 
 
 def test_options_are_read_by_their_tokens_not_from_descriptions() -> None:
     found = from_help("0.1.40", {"program": PROGRAM_HELP, "msg": MSG_HELP, "msg send": SEND_HELP,
                                  "listen": LISTEN_HELP})
-    assert found.raw and found.supervised and found.group_mentions  # wrapped description read as one
+    assert found.raw and found.supervised and found.group_mentions  # the mention syntax, named in prose
     assert not (found.heartbeat_ms or found.recycle_ms)  # only named in a description
     assert not (found.upload or found.analyze_text or found.react)  # likewise
     assert not found.native_formatting  # 0.1.40 adds a style for {small}: our guards would show
     assert not (found.self_splitting or found.send_retry)
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("In a group, @Name or @userId mentions a member.", True),
+    ("Groups: @userId", True),
+    ("unique @Name/@userId mentions", True),
+    ("Mentions are not resolved.", False),
+    ("Write to ops@Names.example or @@Name", False),
+    ("@Namesake and @userIds", False),
+])
+def test_mentions_are_found_by_their_syntax(text: str, named: bool) -> None:
+    assert capabilities.names_mentions(text) is named
+    send = SEND_HELP.replace("A text. In a group, @Name or\n@userId mentions a member.", text)
+    found = from_help("custom build", {"program": PROGRAM_HELP, "msg": MSG_HELP, "msg send": send,
+                                       "listen": LISTEN_HELP})
+    assert found.group_mentions is named  # no openzca version to fall back on
 
 
 @pytest.mark.parametrize(("version", "native", "splits", "retries"), [
