@@ -38,6 +38,9 @@ textChunkLimit                  both       integer 1..2000                     2
 formatting                      both       auto: Zalo styles where the zca     auto
                                            binary reads them exactly, else
                                            plain text; plain: always plain
+engine                          both       cli: the zca tool, one process per  cli
+                                           message; zca-js: one long-lived
+                                           engine process per account
 markdown, messagePrefix         both       accepted for compatibility, unused
 pairing.ttlSeconds              both       seconds a code lives                3600
 pairing.maxPending              both       integer 1..100                      3
@@ -60,6 +63,15 @@ listener.closedGraceSeconds     channel    seconds                             3
 listener.recycleSeconds         channel    planned restart period, or null     null
 listener.backoffInitialSeconds  channel    first wait before a restart         1.0
 listener.backoffMaxSeconds      channel    longest wait between restarts       60.0
+                                           (of the engine too, on zca-js)
+zcaJs.installFolder             channel    where `engine install` put zca-js   ~/.local/share/
+                                                                               errbot-zalouser/
+                                                                               engine
+zcaJs.package                   channel    a zca-js package folder used as it  (installFolder's)
+                                           is (its version not checked)
+zcaJs.node                      channel    Node.js executable                  node
+zcaJs.openzcaHome               channel    where `zca auth login` keeps the    $OPENZCA_HOME,
+                                           profiles' credentials               else ~/.openzca
 ==============================  =========  ==================================  ==========
 
 Account ids are the sorted keys of ``accounts`` (lower-cased, runs of characters other than
