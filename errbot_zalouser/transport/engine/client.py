@@ -6,6 +6,10 @@ openzca parses Markdown-like markers unless given ``--raw``, and splits long tex
 ``login_args``, ``login_qr_base64`` and ``logout`` need the `zca` command-line client (``cli``),
 because logging in stays `zca auth login`'s job; ``is_authenticated`` raises ``ZcaProfileBusy``
 when another process owns the profile. Beyond ZcaClient: ``send_styled``, ``send_file``, ``react``.
+
+``capabilities`` describes the engine in the terms the outbox shapes replies by
+(``engine_capabilities``): styles and mentions go as ranges, nothing in the text is parsed or
+resolved, nothing is split by the engine, files and videos are uploaded, quotes are possible.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from errbot_zalouser.errors import (
 )
 from errbot_zalouser.model import MEDIA_KINDS, BadEvent, InboundEvent, SendResult, Target, ZaloGroup, ZaloUser
 from errbot_zalouser.richtext.styled import StyledText
+from errbot_zalouser.transport.capabilities import Capabilities
 from errbot_zalouser.transport.client import (
     TIMEOUTS,
+    UPLOAD_KINDS,
     ZcaClient,
     _bulk_group,
     _bulk_user,
@@ -38,6 +44,21 @@ from errbot_zalouser.transport.engine.protocol import MentionRange, StyleRange, 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+ENGINE_KIND = "zca-js engine"
+FILE_KIND = "file"
+
+
+def engine_capabilities(version: str = "") -> Capabilities:
+    """What the engine does with a reply, as a ``Capabilities`` value (``kind`` ENGINE_KIND).
+
+    native_formatting: styles go as Zalo style ranges (``raw`` is False: no text is ever parsed);
+    group_mentions False: an ``@`` in a text is only a character, mentions are ranges by user id;
+    self_splitting False: the outbox's chunks are the messages; upload: files and videos are
+    uploaded (also while listening: the engine is the listener); reply_message: quotes.
+    """
+    return Capabilities(kind=ENGINE_KIND, version=version, parsed=True, native_formatting=True,
+                        reply_message=True, upload=True)
 
 
 class EngineClient:
@@ -59,12 +80,17 @@ class EngineClient:
     def __repr__(self) -> str:
         return f"EngineClient(profile={self.profile!r})"
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """``engine_capabilities``, with ``version()``'s text once the engine has said hello."""
+        hello = self.engine.hello
+        return engine_capabilities(_version_text(hello) if hello is not None else "")
+
     # --- installation and session -------------------------------------------------------------
 
     def version(self) -> str:
         """``zca-js <version> (engine <version>, node <version>)``; starts the engine if needed."""
-        hello = self.engine.wait_hello(self.engine.settings.start_timeout)
-        return f"zca-js {hello.get('zcaJs') or '?'} (engine {hello.get('engine') or '?'}, node {hello.get('node') or '?'})"
+        return _version_text(self.engine.wait_hello(self.engine.settings.start_timeout))
 
     def is_authenticated(self) -> bool:
         """True once the engine has logged in with the stored credentials.
@@ -140,12 +166,14 @@ class EngineClient:
         return self._send("send_text", text_args(target, text, styles, mentions, quote), "msg send")
 
     def send_media(self, target: Target, kind: str, url: str, caption: str = "") -> SendResult:
-        """Send an image, video or voice message by URL. As with ZcaClient, a voice caption is not sent."""
-        if kind not in MEDIA_KINDS:
-            raise ValueError(f"unknown media kind {kind!r}; expected one of {sorted(MEDIA_KINDS)}")
+        """Send an image, video, voice message or file by URL (the engine fetches it, then uploads
+        it). As with ZcaClient, a voice caption is not sent."""
+        if kind not in (*MEDIA_KINDS, FILE_KIND):
+            raise ValueError(f"unknown media kind {kind!r}; expected one of {sorted((*MEDIA_KINDS, FILE_KIND))}")
         _require(url, "media url")
         extra = {"caption": caption} if caption and kind != "voice" else {}
-        return self._send("send_media", thread_args(target, kind=kind, url=url, **extra), f"msg {kind}")
+        key = "msg upload" if kind in UPLOAD_KINDS else f"msg {kind}"  # fetched, then uploaded
+        return self._send("send_media", thread_args(target, kind=kind, url=url, **extra), key)
 
     def send_file(self, target: Target, source: str | Path, caption: str = "") -> SendResult:
         """Send a file as an attachment: a local path, or an http(s) URL the engine fetches first."""
@@ -153,7 +181,7 @@ class EngineClient:
         _require(text, "file")
         where = {"url": text} if text.startswith(("http://", "https://")) else {"path": str(Path(text).resolve())}
         extra = {"caption": caption} if caption else {}
-        return self._send("send_media", thread_args(target, kind="file", **where, **extra), "msg image")
+        return self._send("send_media", thread_args(target, kind=FILE_KIND, **where, **extra), "msg upload")
 
     def send_link(self, target: Target, url: str) -> SendResult:
         _require(url, "link url")
@@ -195,3 +223,7 @@ class EngineClient:
             raise ZcaBadOutput(f"zca-js engine {op}: the result has no list of rows", argv=("zca-js", op))
         return _parse_rows(rows, parse, key)
 
+
+
+def _version_text(hello: Mapping[str, Any]) -> str:
+    return f"zca-js {hello.get('zcaJs') or '?'} (engine {hello.get('engine') or '?'}, node {hello.get('node') or '?'})"

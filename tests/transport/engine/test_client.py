@@ -25,7 +25,7 @@ from errbot_zalouser.errors import (
     ZcaTimeout,
 )
 from errbot_zalouser.model import SendResult, Target, ZaloGroup, ZaloUser
-from errbot_zalouser.transport.engine.client import EngineClient
+from errbot_zalouser.transport.engine.client import ENGINE_KIND, EngineClient, engine_capabilities
 from errbot_zalouser.transport.engine.listener import EngineListener
 from errbot_zalouser.transport.engine.protocol import MentionRange, StyleRange
 from errbot_zalouser.transport.listener import ListenerSettings
@@ -166,6 +166,24 @@ def test_media_links_typing_and_reactions(client, fake, web, tmp_path):
     assert (react["command"], react["icon"], react["target"]) == (
         "react", "/-heart", {"msgId": "7712003400123", "cliMsgId": "1774000000123"})
     assert not list(Path("/tmp").glob("zalouser-engine-*/cat.jpg"))  # the download was removed
+
+
+def test_a_file_by_url_goes_through_send_media_as_the_outbox_sends_it(client, fake, web, tmp_path):
+    """The outbox hands every media item to ``send_media`` (kind "file" too, as with ZcaClient);
+    the file keeps its name, percent-escapes decoded."""
+    (tmp_path / "www" / "báo-cáo.pdf").write_bytes(b"%PDF-1.4 " + b"x" * 91)
+    client.send_media(Target(GROUP, is_group=True), "file", f"{web}/b%C3%A1o-c%C3%A1o.pdf", caption="bản gốc")
+    [row] = fake.wait_sent(1)
+    assert (row["command"], row["isGroup"], row["text"]) == ("upload", True, "bản gốc")
+    assert row["attachments"] == [{"fileName": "báo-cáo.pdf", "size": 100}]  # decoded, and readable
+
+
+def test_capabilities_describe_the_engine_and_its_version_once_known(client):
+    before = client.capabilities
+    assert (before.kind, before.version) == (ENGINE_KIND, "")  # nothing started: no version yet
+    assert before.native_formatting and before.upload and not before.self_splitting and not before.group_mentions
+    version = client.version()
+    assert client.capabilities == engine_capabilities(version)  # what status compares with version()
 
 
 @pytest.mark.parametrize(
