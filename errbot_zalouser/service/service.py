@@ -2,8 +2,10 @@
 
 A thin facade over the parts that do the work, one file each:
 
-- ``account.py``: ``Accounts``, one ``AccountRuntime`` per configured account (zca client,
+- ``account.py``: ``Accounts``, one ``AccountRuntime`` per configured account (its transport,
   directory cache, listener, start-up name resolution);
+- ``transports.py``: how each account reaches Zalo, the `zca` tool or the zca-js engine (its
+  ``engine`` setting), behind one client interface;
 - ``access.py``: ``AccessControl``, the gate (where a stranger's message is refused), the
   side-effect-free check, pairing and allowlist edits, and the cache of effective lists;
 - ``outbox.py``: ``Outbox``, where every reply is queued (chunking, send pool, journal);
@@ -25,7 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 from errbot_zalouser.config import load_settings
 from errbot_zalouser.config.admins import admin_user_ids, check_admins
-from errbot_zalouser.errors import NotFound, ZalouserError, ZcaError, ZcaNotAuthenticated, ZcaNotFound
+from errbot_zalouser.errors import (
+    EngineNotInstalled,
+    NotFound,
+    ZalouserError,
+    ZcaError,
+    ZcaNotAuthenticated,
+    ZcaNotFound,
+)
 from errbot_zalouser.locks import claim_instance
 from errbot_zalouser.model import (
     ApprovedEntry,
@@ -39,11 +48,12 @@ from errbot_zalouser.model import (
 from errbot_zalouser.policy.access import Decision
 from errbot_zalouser.richtext.card import card_markdown
 from errbot_zalouser.service.access import AccessControl, Admission
-from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
+from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.service.outbox import Outbox
 from errbot_zalouser.service.status import account_status
+from errbot_zalouser.service.transports import ListenerFactory, ListenerHandle, account_transport
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
@@ -73,7 +83,6 @@ class ListenerChange:
 
 EventSink = Callable[[str, InboundEvent], None]
 StateSink = Callable[[str, ListenerChange], None]
-ListenerFactory = Callable[..., ListenerHandle]  # called like transport.listener.Listener
 
 
 class StartupError(ZalouserError):
@@ -98,25 +107,34 @@ class ZalouserService:
         listener_factory: ListenerFactory = Listener,
         exclusive: bool = False,
         journal_dir: Path | None = None,
+        engines: bool = True,
     ) -> None:
         """``exclusive``: this is the bot, so take the instance locks first (AlreadyRunning when
         another bot holds the data folder or a profile). ``journal_dir``: where the outbox keeps
-        its journal (default ``<data_dir>/zalouser``, the bot's; the operator CLI uses its own)."""
+        its journal (default ``<data_dir>/zalouser``, the bot's; the operator CLI uses its own).
+        ``engines``: False makes every account use the `zca` tool whatever its ``engine`` (the
+        operator CLI: the bot's engine holds the account's one session). Raises EngineNotInstalled
+        when an account needs the zca-js engine and it is not installed."""
         self.settings = settings
         self.default_account = settings.default_account
         self._claim = claim_instance(Path(data_dir), self._profiles(settings)) if exclusive else None
         runner = runner or CliRunner(settings.zca, env=TOOL_ENV)
         self._runner = runner
         self.capabilities = Capabilities.oldest()  # what the zca binary supports; probed by preflight
-        self.accounts = Accounts((self._runtime(runner, a, directory_ttl) for a in settings.accounts),
-                                 settings.default_account)
+        self._listener_factory = listener_factory
+        self._engines = engines
+        try:
+            self.accounts = Accounts((self._runtime(a, directory_ttl) for a in settings.accounts),
+                                     settings.default_account)
+        except ZalouserError:
+            self._release_claim()
+            raise
         self.outbox = Outbox(self.accounts, settings.outbound, journal_dir or Path(data_dir) / "zalouser", clock=clock)
         self.access = AccessControl(
             self.accounts, stores or open_stores(Path(data_dir)), self.outbox,
             notify_admins=notify_admins or _log_notice, command_prefix=command_prefix,
             admin_ids=admin_ids, clock=clock,
         )
-        self._listener_factory = listener_factory
         self._started = False
 
     @classmethod
@@ -140,10 +158,12 @@ class ZalouserService:
     def _profiles(settings: Settings) -> list[str]:
         return [a.profile for a in settings.accounts if a.enabled]
 
-    def _runtime(self, runner: Runner, config: AccountConfig, ttl: float) -> AccountRuntime:
-        client = ZcaClient(runner, config.profile, send_timeout=self.settings.outbound.send_timeout)
+    def _runtime(self, config: AccountConfig, ttl: float) -> AccountRuntime:
+        transport = account_transport(config, self.settings, self._runner, listener_factory=self._listener_factory,
+                                      engines=self._engines)
+        client = transport.client
         directory = DirectoryCache(client.friend_list, client.group_list, client.group_members, client.me_info, ttl=ttl)
-        return AccountRuntime(config=config, client=client, directory=directory)
+        return AccountRuntime(config=config, transport=transport, directory=directory)
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -154,13 +174,15 @@ class ZalouserService:
             log.warning("zalouser config: %s", warning)
         if not self.accounts.enabled:
             raise StartupError("no enabled Zalouser account: set enabled: true in the ZALOUSER block")
-        self.learn_zca()
+        if any(isinstance(rt.client, ZcaClient) for rt in self.accounts.enabled):
+            self.learn_zca()
         for rt in self.accounts.enabled:
             self._check_account(rt)
 
     def learn_zca(self) -> Capabilities:
-        """Probe what the zca binary supports (once per binary and version) and give every account's
-        client the answer. StartupError when the executable is missing."""
+        """Probe what the zca binary supports (once per binary and version) and give the answer to
+        every account that uses it (an engine account's client describes itself). StartupError
+        when the executable is missing."""
         try:
             found = zca_capabilities.probe(self._runner.run, getattr(self._runner, "executable", None))
         except ZcaNotFound as exc:
@@ -168,7 +190,8 @@ class ZalouserService:
         log.info("zalouser: zca is %s", found.describe())
         self.capabilities = found
         for rt in self.accounts:
-            rt.client.capabilities = found
+            if isinstance(rt.client, ZcaClient):
+                rt.client.capabilities = found
         return found
 
     def _check_account(self, rt: AccountRuntime) -> None:
@@ -176,6 +199,8 @@ class ZalouserService:
             if not rt.client.is_authenticated():
                 raise ZcaNotAuthenticated("not logged in")
             rt.self_user = rt.client.me_info()
+        except EngineNotInstalled as exc:  # Node.js or zca-js: the message names the fix
+            raise StartupError(f"account {rt.account_id!r}: {exc}") from exc
         except ZcaNotFound as exc:
             raise _zca_missing(self.settings.zca) from exc
         except ZcaNotAuthenticated as exc:
@@ -185,8 +210,8 @@ class ZalouserService:
             ) from exc
         except ZcaError as exc:
             raise StartupError(f"account {rt.account_id!r}: {exc}") from exc
-        log.info("zalouser account %s: profile %s, logged in as %s (%s)", rt.account_id,
-                 rt.config.profile, rt.self_user.name, rt.self_user.user_id)
+        log.info("zalouser account %s: profile %s, logged in as %s (%s) through %s", rt.account_id,
+                 rt.config.profile, rt.self_user.name, rt.self_user.user_id, rt.client.capabilities.kind)
 
     def start(self, on_event: EventSink, on_state: StateSink | None = None) -> None:
         """Resolve configured names, start the send pool, then one listener per enabled account."""
@@ -212,30 +237,32 @@ class ZalouserService:
             if on_state:
                 on_state(account, ListenerChange(state.value, detail))
 
-        return self._listener_factory(
-            self.settings.zca,
-            rt.config.profile,
+        return rt.transport.listen(
             lambda event: on_event(account, event),
-            on_state=state_changed,
-            settings=ListenerSettings(
+            state_changed,
+            ListenerSettings(
                 stall_seconds=cfg.stall_seconds,
                 closed_grace_seconds=cfg.closed_grace_seconds,
                 recycle_seconds=cfg.recycle_seconds,
                 backoff_initial=cfg.backoff_initial_seconds,
                 backoff_max=max(cfg.backoff_max_seconds, cfg.backoff_initial_seconds),
             ),
-            env=dict(TOOL_ENV),
-            name=account,
         )
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop listeners, give queued sends a moment, stop the pool (the journal keeps the rest)."""
+        """Stop listeners, give queued sends a moment, stop the pool (the journal keeps the rest),
+        then end what the transports run (the engines, which sent until then)."""
         for rt in self.accounts:
             if rt.listener is not None:
                 rt.listener.stop(timeout=timeout)
         if self._started:
             self.outbox.stop(timeout)
         self._started = False
+        for rt in self.accounts:
+            rt.transport.close(timeout)
+        self._release_claim()
+
+    def _release_claim(self) -> None:
         if self._claim is not None:
             self._claim.release()
             self._claim = None
