@@ -4,6 +4,8 @@
 bot config's ``FAULTS_RECORD_FILE``: whatever reaches a plugin is on record, so a test can prove
 that a message from an unknown sender never did. ``!faults_url <url> [caption]`` sends a URL
 back through the backend's ``send_url`` (media or link), for the option-like text tests.
+``!faults_mention <user id> <text>`` answers in the group with a mention of that user, through the
+plugin interface's ``send_text(..., mentions=[user id])``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 import threading
 
 from errbot import BotPlugin, botcmd
+
+from errbot_zalouser.model import Target
 
 _LOCK = threading.Lock()
 
@@ -38,3 +42,10 @@ class FaultRecorder(BotPlugin):
         url, _, caption = str(args).partition(" ")
         target = msg.to if msg.is_group else msg.frm
         self._bot.send_url(target, url, caption)
+
+    @botcmd
+    def faults_mention(self, msg, args):
+        """Answer in this group mentioning <user id>: !faults_mention <user id> <text>"""
+        user_id, _, text = str(args).partition(" ")
+        account = (msg.extras or {}).get("account")
+        self._bot.zalouser.send_text(account, Target(msg.to.group_id, is_group=True), text, mentions=[user_id])
