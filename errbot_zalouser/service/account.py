@@ -20,7 +20,7 @@ from errbot_zalouser.policy.resolve import (
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.service.transports import AccountTransport, ListenerHandle
 from errbot_zalouser.settings import AccountConfig, GroupRule
-from errbot_zalouser.transport.interface import ZaloClient
+from errbot_zalouser.transport.interface import ChatClient
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class AccountRuntime:
         return self.config.account_id
 
     @property
-    def client(self) -> ZaloClient:
+    def client(self) -> ChatClient:
         return self.transport.client
 
     @property

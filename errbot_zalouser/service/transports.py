@@ -2,7 +2,7 @@
 
 This is the one module that reads ``AccountConfig.engine`` (``account_transport``). The rest of the service (outbox,
 access control, directory, status) holds an ``AccountTransport`` and uses only its client (a
-``transport.interface.ZaloClient``: the client's ``capabilities`` shape every reply) and the
+``transport.interface.ChatClient``: the client's ``capabilities`` shape every reply) and the
 listener it makes (a ``ListenerHandle``):
 
 - ``cli_transport``: a ``ZcaClient`` on the service's runner (one `zca` process per call) and one
@@ -27,7 +27,7 @@ from errbot_zalouser.transport.engine.client import EngineClient
 from errbot_zalouser.transport.engine.engine import Engine, EngineSettings
 from errbot_zalouser.transport.engine.install import default_folder, zca_js_dir
 from errbot_zalouser.transport.engine.listener import EngineListener
-from errbot_zalouser.transport.interface import ZaloClient
+from errbot_zalouser.transport.interface import ChatClient
 from errbot_zalouser.transport.listen_settings import EventCallback, ListenerSettings, ListenerStats, StateCallback
 
 
@@ -56,7 +56,7 @@ class AccountTransport:
     listener, and ``close(timeout)`` ending what it runs (after the listener and outbox stopped)."""
 
     kind: EngineKind
-    client: ZaloClient
+    client: ChatClient
     listen: MakeListener
     close: Callable[[float], None] = _nothing_to_close
 

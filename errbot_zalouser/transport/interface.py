@@ -16,7 +16,7 @@ from errbot_zalouser.richtext.styled import StyledText
 from errbot_zalouser.transport.capabilities import Capabilities
 
 
-class ZaloClient(Protocol):
+class ChatClient(Protocol):
     """One Zalo account's directory and sending. Errors are ``ZcaError`` subclasses."""
 
     @property
