@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import logging
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,26 +35,11 @@ def client(make_engine) -> EngineClient:
     return EngineClient(make_engine(), "default")
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # `format`: the base class's name
-        pass
-
-
 @pytest.fixture
-def web(tmp_path: Path) -> Iterator[str]:
-    """A local web server for media URLs: http://127.0.0.1:<port>/<file in tmp_path/www>."""
-    root = tmp_path / "www"
-    root.mkdir()
-    (root / "cat.jpg").write_bytes(b"\xff\xd8\xff" + b"j" * 2000)
-    handler = functools.partial(QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def web(web: str, www: Path) -> str:
+    """The shared local web server, with a cat.jpg."""
+    (www / "cat.jpg").write_bytes(b"\xff\xd8\xff" + b"j" * 2000)
+    return web
 
 
 def test_directory_calls_return_model_values(client, fake):
@@ -168,10 +149,10 @@ def test_media_links_typing_and_reactions(client, fake, web, tmp_path):
     assert not list(Path("/tmp").glob("zalouser-engine-*/cat.jpg"))  # the download was removed
 
 
-def test_a_file_by_url_goes_through_send_media_as_the_outbox_sends_it(client, fake, web, tmp_path):
+def test_a_file_by_url_goes_through_send_media_as_the_outbox_sends_it(client, fake, web, www):
     """The outbox hands every media item to ``send_media`` (kind "file" too, as with ZcaClient);
     the file keeps its name, percent-escapes decoded."""
-    (tmp_path / "www" / "báo-cáo.pdf").write_bytes(b"%PDF-1.4 " + b"x" * 91)
+    (www / "báo-cáo.pdf").write_bytes(b"%PDF-1.4 " + b"x" * 91)
     client.send_media(Target(GROUP, is_group=True), "file", f"{web}/b%C3%A1o-c%C3%A1o.pdf", caption="bản gốc")
     [row] = fake.wait_sent(1)
     assert (row["command"], row["isGroup"], row["text"]) == ("upload", True, "bản gốc")
