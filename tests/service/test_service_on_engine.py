@@ -16,6 +16,8 @@ import pytest
 
 from errbot_zalouser.config import parse_channel_block
 from errbot_zalouser.model import InboundEvent, Target
+from errbot_zalouser.richtext.markdown import from_markdown
+from errbot_zalouser.richtext.plain import plain_form
 from errbot_zalouser.service.service import StartupError, ZalouserService
 from errbot_zalouser.transport.engine.client import ENGINE_KIND
 from tests.fake_transport import InProcessZca
@@ -125,3 +127,15 @@ def test_stop_sends_what_is_queued_before_ending_the_engine(make_service, fake):
     assert [row["text"] for row in fake.sent()] == ["last words"]
     assert not pid_alive(pid)
     assert not (fake.openzca_home / "profiles" / fake.profile / "listener-owner.json").exists()
+
+
+def test_formatting_plain_sends_the_readable_form_without_ranges(make_service, fake):
+    service = make_service({"formatting": "plain"})
+    service.preflight()
+    service.outbox.start()
+    markdown = "**Done** and *this*\n\n- a\n- b"
+    service.send_markdown(None, Target(ADMIN), markdown)
+    assert service.drain(15)
+    [row] = fake.wait_sent(1)
+    assert (row["text"], row["styles"]) == (plain_form(from_markdown(markdown)).text, [])
+    assert "• a" in row["text"]
