@@ -1,9 +1,9 @@
 """How one account reaches Zalo: the `zca` tool or the zca-js engine, as its ``engine`` setting says.
 
-This is the one module that reads ``AccountConfig.engine`` (``account_transport``). The rest of the service (outbox,
-access control, directory, status) holds an ``AccountTransport`` and uses only its client (a
-``transport.interface.ChatClient``: the client's ``capabilities`` shape every reply) and the
-listener it makes (a ``ListenerHandle``):
+This is the one module that reads ``AccountConfig.engine`` (``account_transport``). The rest of
+the service (outbox, access control, directory, status) holds an ``AccountTransport`` and uses
+only its client (a ``transport.interface.ChatClient``: the client's ``capabilities`` shape every
+reply) and the listener it makes (a ``ListenerHandle``):
 
 - ``cli_transport``: a ``ZcaClient`` on the service's runner (one `zca` process per call) and one
   `zca listen` child per account (``transport.listener.Listener``, or a test's factory), both
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from errbot_zalouser.settings import AccountConfig, EngineKind, ListenerConfig, Settings, ZcaJsSettings
 from errbot_zalouser.transport.capabilities import TOOL_ENV
@@ -84,7 +84,7 @@ def cli_transport(runner: Runner, account: AccountConfig, *, zca: str, send_time
     return AccountTransport(EngineKind.CLI, client, listen)
 
 
-def engine_settings(zca_js: ZcaJsSettings, listener: ListenerConfig, **changes: Any) -> EngineSettings:
+def engine_settings(zca_js: ZcaJsSettings, listener: ListenerConfig) -> EngineSettings:
     """The engine's settings from the ``zcaJs`` block; its restarts follow ``listener``'s backoff.
 
     EngineNotInstalled (naming the command that fixes it) when no ``package`` is given and the
@@ -93,7 +93,7 @@ def engine_settings(zca_js: ZcaJsSettings, listener: ListenerConfig, **changes: 
     package = zca_js.package or str(zca_js_dir(zca_js.install_folder or default_folder()))
     return EngineSettings(zca_js=package, node=zca_js.node, openzca_home=zca_js.openzca_home,
                           backoff_initial=listener.backoff_initial_seconds,
-                          backoff_max=max(listener.backoff_max_seconds, listener.backoff_initial_seconds), **changes)
+                          backoff_max=max(listener.backoff_max_seconds, listener.backoff_initial_seconds))
 
 
 def engine_transport(account: AccountConfig, settings: EngineSettings, *, send_timeout: float | None,

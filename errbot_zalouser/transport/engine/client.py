@@ -224,6 +224,5 @@ class EngineClient:
         return _parse_rows(rows, parse, key)
 
 
-
 def _version_text(hello: Mapping[str, Any]) -> str:
     return f"zca-js {hello.get('zcaJs') or '?'} (engine {hello.get('engine') or '?'}, node {hello.get('node') or '?'})"
