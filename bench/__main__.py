@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.common import load_average, machine_info, prepare_environment
 
-BENCHMARKS = ("inbound", "latency", "outbound", "directory", "memory", "startup", "engine", "zcasim")
+BENCHMARKS = ("inbound", "latency", "outbound", "directory", "memory", "startup", "engine", "zcasim", "health")
 RESULTS = Path(__file__).resolve().with_name("results.json")
 
 

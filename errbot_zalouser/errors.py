@@ -47,6 +47,7 @@ class ZcaError(ZalouserError):
     """
 
     retryable: ClassVar[bool] = False
+    pauses_account: ClassVar[bool] = False  # the wait before a retry holds every send of the account
     delivery_unknown: ClassVar[bool] = False
 
     def __init__(
@@ -88,9 +89,11 @@ class ZcaUnreachable(ZcaError):
 
 
 class ZcaRateLimited(ZcaError):
-    """Zalo refused the request for sending too fast (code 221, -69)."""
+    """Zalo refused the request for sending too fast (code 221, -69). The whole account waits
+    (``pauses_account``): the limit is Zalo's per account, not per conversation."""
 
     retryable = True
+    pauses_account: ClassVar[bool] = True
 
 
 class ZcaBlocked(ZcaError):

@@ -255,9 +255,15 @@ class PairingRequest:
     created_at: float
     last_seen_at: float
     name: str = ""
+    denied_at: float | None = None  # set by a deny: the record stays while its sender cools down
 
     def expires_at(self, ttl: float) -> float:
         return self.created_at + ttl
+
+    def cooldown_ends(self, ttl: float, cooldown: float) -> float:
+        """When its sender may get a new code: ``cooldown`` after the deny, or after the expiry."""
+        ended = self.denied_at if self.denied_at is not None else self.created_at + ttl
+        return ended + cooldown
 
 
 @dataclass(frozen=True)

@@ -92,13 +92,19 @@ class GroupRule:
 
 @dataclass(frozen=True)
 class PairingSettings:
-    """DM pairing: how long a code lives, how many may be pending, what the sender is told."""
+    """DM pairing: how long a code lives, how many may be pending (per account by default), what
+    the sender is told; how long a denied or expired requester waits for a new code
+    (``cooldown_seconds``), how often a full cap is summarised to the admins, and how many
+    strangers a pairing reply may go to in an hour (Zalo blocks accounts that write to many)."""
 
     ttl_seconds: float = 3600.0
     max_pending: int = 3
     reply_template: str = DEFAULT_PAIRING_REPLY
     approved_text: str = DEFAULT_APPROVED_TEXT
-    scope: PairingScope = PairingScope.CHANNEL
+    scope: PairingScope = PairingScope.ACCOUNT
+    cooldown_seconds: float = 86400.0
+    summary_interval_seconds: float = 3600.0
+    first_contacts_per_hour: int = 10
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scope", PairingScope(self.scope))
@@ -115,6 +121,9 @@ class OutboundSettings:
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 30.0
     send_timeout: float = 30.0
+    max_age_seconds: float = 600.0  # a reply not sent within this is dropped (stale, and risky)
+    max_queued_per_conversation: int = 20
+    max_queued_per_account: int = 100
     retry_unknown_delivery: bool = False  # retry a send that may have reached the chat (a timeout)
 
 
@@ -127,6 +136,11 @@ class ListenerConfig:
     recycle_seconds: float | None = None
     backoff_initial_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
+    max_event_age_seconds: float | None = 600.0  # older inbound events are dropped (None: no limit)
+    supervised: bool = False  # openzca --supervised; set from the binary's capabilities, not a config key
+    heartbeat_seconds: float = 30.0
+    logged_out_retry_seconds: float = 30.0
+    lock_retry_seconds: float = 30.0
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (f"{P}.transport",),
     (f"{P}.model", f"{P}.settings", f"{P}.durable", f"{P}.backoff", f"{P}.locks", f"{P}.paths", f"{P}.templates",
      f"{P}.richtext"),
-    (f"{P}.ids", f"{P}.errors"),
+    (f"{P}.ids", f"{P}.errors", f"{P}.untrusted"),
 )
 #: Outside the layers, each governed by contracts of its own below (the package's own
 #: __init__ only says where the backend and plugin folders are).
@@ -106,10 +106,10 @@ CONTRACTS = (
         breaker=(f"{P}.backend.made_up", "from errbot_zalouser.plugins.support import Call\n"),
     ),
     Contract(
-        "the transport imports nothing above it: only model, ids, errors, backoff, durable, the StyledText value",
+        "the transport imports nothing above it: only model, ids, errors, untrusted, backoff, durable, the StyledText value",
         sources=(f"{P}.transport",),
         allowed=(f"{P}.transport", f"{P}.model", f"{P}.ids", f"{P}.errors", f"{P}.backoff", f"{P}.durable",
-                 f"{P}.richtext.styled"),
+                 f"{P}.richtext.styled", f"{P}.untrusted"),
         forbidden=("errbot",),
         breaker=(f"{P}.transport.made_up", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
                  "    from errbot_zalouser.settings import Settings\n"),
@@ -121,15 +121,15 @@ CONTRACTS = (
         breaker=(f"{P}.stores.made_up", "from ..policy import pairing\n"),
     ),
     Contract(
-        "the backend reaches no further than the service facade, the errors, the model, ids and paths",
+        "the backend reaches no further than the service facade, the errors, the model, ids, paths and untrusted",
         sources=(f"{P}.backend",),
-        allowed=(f"{P}.backend", f"{P}.service.service", f"{P}.errors", f"{P}.model", f"{P}.ids", f"{P}.paths"),
+        allowed=(f"{P}.backend", f"{P}.service.service", f"{P}.errors", f"{P}.model", f"{P}.ids", f"{P}.paths", f"{P}.untrusted"),
         breaker=(f"{P}.backend.made_up", "from errbot_zalouser.policy.access import Outcome\n"),
     ),
     Contract(
-        "the plugins use the ZalouserApi interface, the model, errors, ids, the answers and their support module",
+        "the plugins use the ZalouserApi interface, the model, errors, ids, untrusted, the answers and their support module",
         sources=(PLUGINS,),
-        allowed=(PLUGINS, f"{P}.service.api", f"{P}.model", f"{P}.errors", f"{P}.ids", f"{P}.answers"),
+        allowed=(PLUGINS, f"{P}.service.api", f"{P}.model", f"{P}.errors", f"{P}.ids", f"{P}.answers", f"{P}.untrusted"),
         breaker=(f"{PLUGINS}.made_up", "from errbot_zalouser.service.service import ZalouserService\n"),
     ),
     Contract(

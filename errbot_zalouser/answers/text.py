@@ -6,17 +6,16 @@ Answers are Markdown (errbot renders them to plain text), so user-controlled tex
 
 from __future__ import annotations
 
-import re
 import time
 import unicodedata
 from collections.abc import Sequence
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|])")
+from errbot_zalouser import untrusted
 
 
 def md_escape(text: str) -> str:
     """Escape Markdown so user text (names...) renders literally."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return untrusted.markdown_literal(text)
 
 
 def width(text: str) -> int:
@@ -30,9 +29,9 @@ def width(text: str) -> int:
 
 
 def one_line(text: str, limit: int = 60) -> str:
-    """Collapse whitespace (names may hold newlines) and cut long text."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    """Text from Zalo or the tool for an answer: one line, no control, ANSI, bidi or zero-width
+    characters, cut at ``limit`` (see errbot_zalouser.untrusted)."""
+    return untrusted.display(text, limit)
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -> str:

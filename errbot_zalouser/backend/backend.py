@@ -19,6 +19,7 @@ from cachetools import TTLCache
 from errbot.backends.base import ONLINE, Message, Person, Room
 from errbot.core import ErrBot
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.backend.defaults import complete_config
 from errbot_zalouser.backend.identifiers import (
     ZaloOccupant,
@@ -171,10 +172,12 @@ class ZalouserBackend(ErrBot):
             or getattr(msg.frm, "account", None) or self.zalouser.default_account
 
     def _notify_admins(self, text: str) -> None:
+        """errbot's warn_admins also logs the text as it is: what reaches it is already one clean line
+        (the service neutralises what came from Zalo), and a stray newline is flattened here."""
         try:
-            self.warn_admins(text)
+            self.warn_admins(" ".join(text.splitlines()))
         except Exception:  # a glob in BOT_ADMINS_NOTIFICATIONS must not break the gate
-            log.exception("could not notify admins: %s", text)
+            log.exception("could not notify admins: %s", untrusted.for_log(text))
 
     # --- inbound ------------------------------------------------------------------------------
 
@@ -212,7 +215,7 @@ class ZalouserBackend(ErrBot):
         return True
 
     def _state_changed(self, account: str, change: ListenerChange, buffered: list[tuple[str, InboundEvent]]) -> None:
-        log.info("zalouser %s listener: %s %s", account, change.state, change.detail)
+        log.info("zalouser %s listener: %s %s", account, change.state, untrusted.for_log(change.detail))
         if change.connected and not self._connected:
             self.reset_reconnection_count()
             self.connect_callback()

@@ -104,7 +104,8 @@ def refusals(handler: Callable[[argparse.Namespace], None]) -> Callable[[argpars
 def pairing_list(args: argparse.Namespace) -> None:
     with operator(args) as op:
         op.say(pairing.list_requests(op.service, args.account, now=time.time(),
-                                     approve_with=f"{CLI} pairing approve", deny_with=f"{CLI} pairing deny"))
+                                     approve_with=f"{CLI} pairing approve", deny_with=f"{CLI} pairing deny",
+                                     admit_with=f"{CLI} allowlist add"))
 
 
 @refusals

@@ -48,7 +48,14 @@ pairing.replyText               both       template: {user_id} {code} {name}   u
                                            {prefix}; "" = create the request
                                            but send no reply
 pairing.approvedText            both       template: {user_id} {name} {prefix} see below
-pairing.scope                   both       channel | account (pending cap)     channel
+pairing.scope                   both       channel | account (pending cap)     account
+pairing.cooldownSeconds         both       seconds a denied or expired         86400
+                                           requester waits for a new code
+                                           (0 = none)
+pairing.summaryIntervalSeconds  both       one "N newcomers waiting" notice    3600
+                                           per this many seconds, 60..604800
+pairing.firstContactsPerHour    both       pairing replies to strangers per    10
+                                           hour before pairing goes silent
 outbound.workers                channel    integer 1..32                       8
 outbound.ratePerSecond          channel    messages per second per account     1.0
 outbound.burst                  channel    integer 1..100                      5
@@ -56,6 +63,12 @@ outbound.maxAttempts            channel    integer 1..20                       4
 outbound.retryBaseSeconds       channel    seconds                             1.0
 outbound.retryMaxSeconds        channel    seconds, >= retryBaseSeconds        30.0
 outbound.sendTimeoutSeconds     channel    seconds                             30.0
+outbound.maxAgeSeconds          channel    a reply not sent within this many   600
+                                           seconds is dropped (journal too)
+outbound.maxQueuedPerConversation channel  replies waiting per chat before     20
+                                           new ones are dropped
+outbound.maxQueuedPerAccount    channel    replies waiting per account, >=     100
+                                           maxQueuedPerConversation
 outbound.retryUnknownDelivery   channel    bool: retry a send that timed out   false
                                            (it may show twice)
 listener.stallSeconds           channel    silence before a restart            3600
@@ -64,6 +77,15 @@ listener.recycleSeconds         channel    planned restart period, or null     n
 listener.backoffInitialSeconds  channel    first wait before a restart         1.0
 listener.backoffMaxSeconds      channel    longest wait between restarts       60.0
                                            (of the engine too, on zca-js)
+listener.heartbeatSeconds       channel    --supervised heartbeat period; 3    30
+                                           missed periods recycle the listener
+listener.loggedOutRetrySeconds  channel    re-probe period while the profile   30
+                                           is logged out
+listener.lockRetrySeconds       channel    longest wait while another          30
+                                           listener owns the profile
+listener.maxEventAgeSeconds     channel    inbound events stamped longer ago   600
+                                           are dropped; messages seen within
+                                           max(1200, 2x this) run once
 zcaJs.installFolder             channel    where `engine install` put zca-js   ~/.local/share/
                                                                                errbot-zalouser/
                                                                                engine

@@ -72,6 +72,9 @@ def parse_channel_block(
 _PAIRING_NUMBERS = {
     "ttlSeconds": Num("ttl_seconds", 0, 30 * 86400),
     "maxPending": Num("max_pending", 1, 100, integer=True, low_inclusive=True),
+    "cooldownSeconds": Num("cooldown_seconds", 0, 30 * 86400, low_inclusive=True),
+    "summaryIntervalSeconds": Num("summary_interval_seconds", 60, 7 * 86400, low_inclusive=True),
+    "firstContactsPerHour": Num("first_contacts_per_hour", 1, 1000, integer=True, low_inclusive=True),
 }
 _PAIRING_OTHER: dict[str, tuple[str, Reader]] = {
     "replyText": ("reply_template", read.template(REPLY_PLACEHOLDERS)),
@@ -86,6 +89,9 @@ _OUTBOUND_NUMBERS = {
     "retryBaseSeconds": Num("retry_base_seconds", 0, 3600),
     "retryMaxSeconds": Num("retry_max_seconds", 0, 86400),
     "sendTimeoutSeconds": Num("send_timeout", 0, 600),
+    "maxAgeSeconds": Num("max_age_seconds", 0, 7 * 86400),
+    "maxQueuedPerConversation": Num("max_queued_per_conversation", 1, 10_000, integer=True, low_inclusive=True),
+    "maxQueuedPerAccount": Num("max_queued_per_account", 1, 100_000, integer=True, low_inclusive=True),
 }
 _OUTBOUND_FLAGS = {"retryUnknownDelivery": "retry_unknown_delivery"}
 _LISTENER_NUMBERS = {
@@ -94,6 +100,10 @@ _LISTENER_NUMBERS = {
     "recycleSeconds": Num("recycle_seconds", 0, 30 * 86400),
     "backoffInitialSeconds": Num("backoff_initial_seconds", 0, 3600),
     "backoffMaxSeconds": Num("backoff_max_seconds", 0, 86400),
+    "maxEventAgeSeconds": Num("max_event_age_seconds", 0, 7 * 86400),
+    "heartbeatSeconds": Num("heartbeat_seconds", 1, 3600, low_inclusive=True),
+    "loggedOutRetrySeconds": Num("logged_out_retry_seconds", 1, 3600, low_inclusive=True),
+    "lockRetrySeconds": Num("lock_retry_seconds", 1, 3600, low_inclusive=True),
 }
 
 
@@ -114,6 +124,10 @@ def _outbound(value: Any, warnings: Warnings) -> OutboundSettings:
     flags = {attr: read.boolean(raw[name], f"{key}.{name}", warnings)
              for name, attr in _OUTBOUND_FLAGS.items() if raw.get(name) is not None}
     settings = OutboundSettings(**read.numbers(raw, key, _OUTBOUND_NUMBERS), **flags)
+    if settings.max_queued_per_account < settings.max_queued_per_conversation:
+        raise ConfigError(f"{key}.maxQueuedPerAccount", f"{settings.max_queued_per_account} is smaller than "
+                          f"maxQueuedPerConversation ({settings.max_queued_per_conversation})",
+                          "raise maxQueuedPerAccount or lower maxQueuedPerConversation")
     if settings.retry_max_seconds < settings.retry_base_seconds:
         raise ConfigError(f"{key}.retryMaxSeconds", f"{plain(settings.retry_max_seconds)} is smaller than "
                           f"retryBaseSeconds ({plain(settings.retry_base_seconds)})",

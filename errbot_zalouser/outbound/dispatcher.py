@@ -1,40 +1,46 @@
-"""Ordered, parallel, rate-limited, retrying delivery of outbound items.
+"""Ordered, parallel, rate-limited, retrying, bounded delivery of outbound items.
 
 Each conversation (account + target) is a FIFO: its items go out one at a time, in submission
 order. Conversations are served round-robin by a fixed pool of worker threads, so a slow `zca`
 call in one chat never delays another beyond the pool size. Before every attempt the account's
-token bucket is taken. A failure whose exception is a ``ZalouserError`` with ``retryable = True``
-is retried with capped exponential backoff (``errbot_zalouser.backoff``) while the conversation
-waits, except a failure after which the message may already be in the chat
+token bucket is taken. A failure is retried as ``retry.RetryPolicy`` decides by its type (a
+``ZalouserError`` with ``retryable = True``), with capped exponential backoff while the
+conversation waits, except a failure after which the message may already be in the chat
 (``delivery_unknown``, a timeout): retrying it could show it twice, so it is retried only with
-``retry_unknown_delivery``. Any other failure, or the last attempt, is logged at ERROR (with the
-tool's stderr), counted, reported to ``on_failed`` and marked done, and the conversation moves on.
+``retry_unknown_delivery``. An error whose class ``pauses_account`` (Zalo's rate limit) holds
+every conversation of the account for the wait. Any other failure, or the last attempt, is
+logged at ERROR (with the tool's stderr), counted, reported to ``on_failed`` and marked done,
+and the conversation moves on.
 
-With a ``Journal``, ``submit`` records items durably before queueing them and ``start`` re-queues
-what a previous run left unsent; ``stop`` leaves unsent items in the journal.
+Bounded (``queues.QueueLimits``): a reply whose conversation (or account) already has too much
+waiting is refused whole, counted and logged once per overflow; an item older than the age
+limit, or past its own end, is dropped unsent, at replay and before each attempt.
 
-The queues themselves (which conversation a worker may take next, the counters) are
-``queues.ConversationQueues``; this module holds the workers, the attempts (rate limit, retry
-by error type) and the journal's part.
+With a ``Journal`` (``journaling.JournalLink``), ``submit`` records items durably before
+queueing them and ``start`` re-queues what a previous run left unsent; ``stop`` leaves unsent
+items in the journal. The queues themselves (which conversation a worker may take next, the
+counters) are ``queues.ConversationQueues``.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 
-from errbot_zalouser.backoff import backoff_delay
-from errbot_zalouser.errors import StoreError, ZalouserError
+from errbot_zalouser import untrusted
+from errbot_zalouser.errors import ZalouserError
 from errbot_zalouser.model import SendResult
 from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
-from errbot_zalouser.outbound.queues import ConversationQueues, DispatcherStats
+from errbot_zalouser.outbound.journaling import JournalLink, JournalOutcome
+from errbot_zalouser.outbound.pause import AccountPauses
+from errbot_zalouser.outbound.queues import ConversationQueues, DispatcherStats, QueueLimits
 from errbot_zalouser.outbound.ratelimit import TokenBucket
+from errbot_zalouser.outbound.retry import RetryPolicy
 
-__all__ = ["DispatcherStats", "OutboundDispatcher", "OutboundItem"]
+__all__ = ["DispatcherStats", "OutboundDispatcher", "OutboundItem", "QueueLimits"]
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +55,9 @@ class OutboundDispatcher:
     ``send`` performs one attempt and raises on failure. ``rate_limits`` maps an account to its
     bucket (a mapping, or a callable returning a bucket or None). ``sleep``, when given, is used
     for backoff and rate-limit waits (tests pass a fake); by default waits are interruptible by
-    ``stop``. ``clock`` times sends for the debug log; ``wall_clock`` stamps ``last_sent_at``.
+    ``stop``. ``clock`` times sends, backoff and pauses; ``wall_clock`` stamps ``last_sent_at``
+    and ages items. ``on_journal`` is told of the journal's writes (``JournalLink``);
+    ``on_dropped(item, dropped so far)`` of each refused reply.
     """
 
     def __init__(
@@ -65,33 +73,40 @@ class OutboundDispatcher:
         journal: Journal | None = None,
         on_sent: Callable[[OutboundItem, SendResult], None] | None = None,
         on_failed: Callable[[OutboundItem, Exception], None] | None = None,
+        on_journal: JournalOutcome | None = None,
+        limits: QueueLimits = QueueLimits(),  # noqa: B008 - a frozen value, shared safely
+        on_dropped: Callable[[OutboundItem, int], None] | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         name: str = "zalouser-outbound",
     ) -> None:
-        _check_settings(workers, max_attempts, retry_base, retry_max)
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1 (got {workers})")
+        self._retry = RetryPolicy(max_attempts, retry_base, retry_max, retry_unknown_delivery)
         self._send = send
         self._workers = workers
         self._rate_limits = rate_limits
-        self._max_attempts = max_attempts
-        self._retry_base = retry_base
-        self._retry_max = retry_max
-        self._retry_unknown_delivery = retry_unknown_delivery
         self._journal = journal
+        self._journaling = JournalLink(journal, on_journal)
+        self._limits = limits
         self._on_sent = on_sent
         self._on_failed = on_failed
+        self._on_dropped = on_dropped
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
         self._name = name
-        self._random = random.Random()
         self._lifecycle_lock = threading.Lock()  # start and stop do not overlap
         self._submit_lock = threading.Lock()  # keeps journal order == queue order
         self._queues = ConversationQueues()
         self._stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._running = False
+        self._pauses = AccountPauses(clock, wall_clock,
+                                     lambda account, until: self._queues.note(account, paused_until=until))
+        self._overflow_lock = threading.Lock()
+        self._overflowing: dict[str, int] = {}  # conversation -> replies dropped in its current overflow
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -133,7 +148,7 @@ class OutboundDispatcher:
             alive = sum(thread.is_alive() for thread in self._threads)
         unsent = self.stats.queued
         if unsent:
-            where = "kept in the journal" if self._journal else "no journal: lost if the process exits"
+            where = "kept in the journal" if self._journaling else "no journal: lost if the process exits"
             log.warning("outbound dispatcher stopped with %d unsent item(s) (%s)", unsent, where)
         if alive:
             log.warning("outbound dispatcher: %d worker(s) still busy after %.1f s", alive, timeout)
@@ -148,27 +163,47 @@ class OutboundDispatcher:
 
     # --- submitting ------------------------------------------------------------------------------
 
-    def submit(self, item: OutboundItem) -> None:
+    def submit(self, item: OutboundItem) -> bool:
         """Journal ``item``, then queue it behind earlier items of its conversation.
 
         Never waits for a send. Before ``start`` or after ``stop`` the item waits for the next
-        ``start`` (with a journal, also for the next process).
+        ``start`` (with a journal, also for the next process). False when refused (see below).
         """
-        self.submit_many([item])
+        return self.submit_many([item])
 
-    def submit_many(self, items: Iterable[OutboundItem]) -> None:
-        """Journal and queue several items (one reply's chunks) at once, keeping their order."""
+    def submit_many(self, items: Iterable[OutboundItem]) -> bool:
+        """Journal and queue several items (one reply's chunks, one conversation) at once, in order.
+
+        Returns False when the reply was refused whole because its conversation (or account) has
+        too much waiting already (``QueueLimits``): it is counted as dropped, logged once per
+        overflow, and ``on_dropped(item, dropped so far)`` is told.
+        """
         items = list(items)
         for item in items:
             if not isinstance(item, OutboundItem):
                 raise TypeError(f"expected OutboundItem, got {type(item).__name__}")
         if not items:
-            return
+            return True
         with self._submit_lock:
-            if self._queues.closed and self._journal is None:
-                log.warning("outbound: %d item(s) queued while stopped and without a journal", len(items))
-            self._journal_add(items)
-            self._queues.add(items)
+            if self._queues.fits(items[0], self._limits):
+                if self._queues.closed and not self._journaling:
+                    log.warning("outbound: %d item(s) queued while stopped and without a journal", len(items))
+                self._journaling.add(items)
+                self._queues.add(items)
+                return True
+        self._dropped(items)
+        return False
+
+    def _dropped(self, items: list[OutboundItem]) -> None:
+        key = items[0].conversation_key
+        self._queues.count(items[0].account, dropped=len(items))
+        with self._overflow_lock:
+            before = self._overflowing.get(key, 0)
+            self._overflowing[key] = before + len(items)
+        if before == 0:
+            log.warning("outbound: %s already has %d repl(ies) waiting; new replies to it are dropped until it "
+                        "drains (a flood cannot build a backlog)", key, self._queues.waiting(key))
+        _call(self._on_dropped, items[0], self._queues.of(items[0].account).dropped)
 
     # --- stats -----------------------------------------------------------------------------------
 
@@ -184,23 +219,20 @@ class OutboundDispatcher:
     # --- the journal ----------------------------------------------------------------------------
 
     def _replay(self) -> None:
-        """Put the journal's pending items in front of anything submitted before start."""
-        if self._journal is None:
-            return
-        known = self._queues.queued_ids()
-        replayed = [item for item in self._journal.pending() if item.id not in known]
-        if not replayed:
-            return
-        log.info("outbound: re-queueing %d unsent item(s) from %s", len(replayed), self._journal.path)
+        """Put the journal's pending items in front of anything submitted before start; items past
+        the age limit (or their own end) are dropped unsent, with one log line."""
+        now = self._wall_clock()
+        replayed: list[OutboundItem] = []
+        stale: list[OutboundItem] = []
+        for item in self._journaling.replayable(self._queues.queued_ids()):
+            (stale if item.expired(now, self._limits.max_age) else replayed).append(item)
+        if stale:
+            log.info("outbound: %d unsent item(s) from the journal are older than %s or past their end; "
+                     "dropped unsent", len(stale), _age(self._limits.max_age))
+            for item in stale:
+                self._journaling.done(item)
+                self._queues.count(item.account, expired=1)
         self._queues.add(replayed, front=True)
-
-    def _journal_add(self, items: list[OutboundItem]) -> None:
-        if self._journal is None:
-            return
-        try:
-            self._journal.add_many(items)
-        except StoreError:
-            log.exception("outbound: could not journal %d item(s); sending them anyway", len(items))
 
     # --- workers ---------------------------------------------------------------------------------
 
@@ -217,20 +249,33 @@ class OutboundDispatcher:
                 finished = True
             finally:
                 self._queues.release(entry, finished)
+                self._overflow_over(entry.item.conversation_key)
+
+    def _overflow_over(self, key: str) -> None:
+        """Once an overflowing conversation has drained, say how many replies it lost."""
+        if key not in self._overflowing or self._queues.waiting(key):
+            return
+        with self._overflow_lock:
+            dropped = self._overflowing.pop(key, 0)
+        if dropped:
+            log.info("outbound: %s drained; %d repl(ies) were dropped while it was full", key, dropped)
 
     def _deliver(self, item: OutboundItem) -> bool:
-        """Send ``item`` with retries. True when finished (sent or failed for good), False when
-        interrupted by stop before that."""
+        """Send ``item`` with retries. True when finished (sent, failed for good or expired), False
+        when interrupted by stop before that."""
         attempt = 0
         while True:
             attempt += 1
             if not self._take_token(item.account):
                 return False
+            if item.expired(self._wall_clock(), self._limits.max_age):
+                self._expire(item)
+                return True
             started = self._clock()
             try:
                 result = self._send(item)
             except Exception as exc:  # noqa: BLE001 - any failure is the item's outcome; retry is chosen by type below
-                if not self._retryable(exc, attempt):
+                if not self._retry.should_retry(exc, attempt):
                     self._fail(item, exc, attempt)
                     return True
                 if not self._backoff(item, exc, attempt):
@@ -239,33 +284,32 @@ class OutboundDispatcher:
             self._succeed(item, result, self._clock() - started)
             return True
 
-    def _retryable(self, exc: Exception, attempt: int) -> bool:
-        retryable = isinstance(exc, ZalouserError) and getattr(exc, "retryable", False) is True
-        if retryable and getattr(exc, "delivery_unknown", False) is True and not self._retry_unknown_delivery:
-            return False  # it may be in the chat already: a second attempt could show it twice
-        return retryable and attempt < self._max_attempts
-
     def _backoff(self, item: OutboundItem, exc: Exception, attempt: int) -> bool:
-        """Wait before the next attempt; False when stop interrupted the wait."""
-        delay = self._retry_delay(attempt)
+        """Wait before the next attempt; False when stop interrupted the wait. An error whose class
+        ``pauses_account`` (a rate limit) holds every conversation of the account instead: the
+        wait then happens in ``_take_token``, for this item and every other of the account."""
+        delay = self._retry.delay(attempt)
         log.warning(
             "outbound %s %s to %s: attempt %d/%d failed (%s); retrying in %.1f s",
             item.kind,
             item.id,
             item.conversation_key,
             attempt,
-            self._max_attempts,
-            exc,
+            self._retry.max_attempts,
+            untrusted.for_log(str(exc)),
             delay,
         )
         self._queues.count(item.account, retried=1)
+        if getattr(exc, "pauses_account", False) is True:
+            self._pauses.hold(item.account, delay)
+            return True
         return self._pause(delay)
 
-    def _retry_delay(self, attempt: int) -> float:
-        """The wait after failed attempt ``attempt`` (1 for the first): see errbot_zalouser.backoff."""
-        return backoff_delay(attempt - 1, self._retry_base, self._retry_max, self._random.random)
+    # --- waits: the account's pause, its rate limit --------------------------------------------------
 
     def _take_token(self, account: str) -> bool:
+        if not self._pauses.wait(account, self._pause):
+            return False
         bucket = self._bucket(account)
         if bucket is None:
             return True
@@ -293,6 +337,12 @@ class OutboundDispatcher:
 
     # --- outcomes --------------------------------------------------------------------------------
 
+    def _expire(self, item: OutboundItem) -> None:
+        log.info("outbound %s %s to %s dropped unsent: older than %s or past its end", item.kind, item.id,
+                 item.conversation_key, _age(self._limits.max_age))
+        self._journaling.done(item)
+        self._queues.count(item.account, expired=1)
+
     def _succeed(self, item: OutboundItem, result: SendResult, duration: float) -> None:
         log.debug(
             "outbound %s %s to %s sent in %.0f ms (message id %s)",
@@ -302,15 +352,14 @@ class OutboundDispatcher:
             duration * 1000,
             result.message_id if isinstance(result, SendResult) else None,
         )
-        self._journal_done(item)
+        self._journaling.done(item)
         self._queues.note(item.account, last_sent_at=self._wall_clock())  # before the count that waiters watch
         self._queues.count(item.account, sent=1)
         _call(self._on_sent, item, result)
 
     def _fail(self, item: OutboundItem, exc: Exception, attempts: int) -> None:
         stderr = getattr(exc, "stderr", "")
-        stderr = stderr.strip()[-_STDERR_LOG_LIMIT:] if isinstance(stderr, str) else ""
-        unknown = getattr(exc, "delivery_unknown", False) is True and not self._retry_unknown_delivery
+        stderr = untrusted.for_log(stderr.strip()[-_STDERR_LOG_LIMIT:]) if isinstance(stderr, str) else ""
         log.error(
             "outbound %s %s to %s failed after %d attempt(s): %s: %s; stderr: %s%s",
             item.kind,
@@ -318,33 +367,20 @@ class OutboundDispatcher:
             item.conversation_key,
             attempts,
             type(exc).__name__,
-            exc,
+            untrusted.for_log(str(exc)),
             stderr or "(none)",
             "; it may have reached the chat, so it was not retried (outbound.retryUnknownDelivery)"
-            if unknown else "",
+            if self._retry.unknown_not_retried(exc) else "",
             exc_info=None if isinstance(exc, ZalouserError) else exc,
         )
-        self._journal_done(item)
+        self._journaling.done(item)
         self._queues.note(item.account, last_error=f"{type(exc).__name__}: {exc}")
         self._queues.count(item.account, failed=1)
         _call(self._on_failed, item, exc)
 
-    def _journal_done(self, item: OutboundItem) -> None:
-        if self._journal is None:
-            return
-        try:
-            self._journal.mark_done(item.id)
-        except StoreError:
-            log.exception("outbound: could not mark %s done in the journal (may be re-sent)", item.id)
 
-
-def _check_settings(workers: int, max_attempts: int, retry_base: float, retry_max: float) -> None:
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1 (got {workers})")
-    if max_attempts < 1:
-        raise ValueError(f"max_attempts must be at least 1 (got {max_attempts})")
-    if retry_base < 0 or retry_max < retry_base:
-        raise ValueError(f"need 0 <= retry_base <= retry_max (got {retry_base}, {retry_max})")
+def _age(seconds: float | None) -> str:
+    return "the age limit" if seconds is None else f"{seconds:g} s"
 
 
 def _call(callback: Callable[..., None] | None, *args: object) -> None:

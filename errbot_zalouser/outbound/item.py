@@ -38,6 +38,7 @@ class OutboundItem:
     styles: tuple[StyleRange, ...] = ()
     mentions: tuple[MentionRange, ...] = ()
     created_at: float = field(default_factory=time.time)
+    expires_at: float | None = None  # epoch seconds after which it is dropped unsent (a pairing code's end)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -58,6 +59,12 @@ class OutboundItem:
         """The text with its styles and mentions."""
         return StyledText(self.text, self.styles, self.mentions)
 
+    def expired(self, now: float, max_age: float | None) -> bool:
+        """Past its own end, or older than ``max_age`` seconds (None: no age limit)."""
+        if self.expires_at is not None and now >= self.expires_at:
+            return True
+        return max_age is not None and now - self.created_at > max_age
+
     @property
     def conversation_key(self) -> str:
         """Items with the same key go out strictly one after another, in submission order."""
@@ -76,6 +83,7 @@ class OutboundItem:
             "styles": [[s.start, s.length, s.style, s.indent_size] for s in self.styles],
             "mentions": [[m.start, m.length, m.user_id] for m in self.mentions],
             "created_at": self.created_at,
+            "expires_at": self.expires_at,
         }
 
     @classmethod
@@ -89,6 +97,9 @@ class OutboundItem:
         created_at = obj.get("created_at", 0.0)
         if isinstance(created_at, bool) or not isinstance(created_at, (int, float)):
             raise ValueError("outbound item created_at is not a number")
+        expires_at = obj.get("expires_at")
+        if expires_at is not None and (isinstance(expires_at, bool) or not isinstance(expires_at, (int, float))):
+            raise ValueError("outbound item expires_at is not a number")
         return cls(
             id=_str(obj, "id"),
             account=_str(obj, "account"),
@@ -100,6 +111,7 @@ class OutboundItem:
             styles=tuple(_style(entry) for entry in _list(obj, "styles")),
             mentions=tuple(_mention(entry) for entry in _list(obj, "mentions")),
             created_at=float(created_at),
+            expires_at=None if expires_at is None else float(expires_at),
         )
 
 

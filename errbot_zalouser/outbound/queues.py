@@ -30,8 +30,24 @@ class DispatcherStats:
     sent: int = 0
     failed: int = 0
     retried: int = 0
+    dropped: int = 0  # refused: the conversation's or the account's queue was full
+    expired: int = 0  # dropped unsent: older than the age limit, or past its own end
     last_sent_at: float | None = None
     last_error: str = ""
+    paused_until: float | None = None  # epoch seconds: a rate limit holds every send of the account
+
+
+@dataclass(frozen=True)
+class QueueLimits:
+    """Bounds on what waits: a reply is refused when its conversation already has
+    ``per_conversation`` items waiting, or when the account has ``per_account`` waiting and the
+    conversation has any (a conversation's first reply always gets in, so a flood elsewhere never
+    silences it); an item older than ``max_age`` seconds, or past its own ``expires_at``, is
+    dropped unsent. None means no bound."""
+
+    per_conversation: int | None = None
+    per_account: int | None = None
+    max_age: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,22 @@ class ConversationQueues:
         with self._lock:
             for item in reversed(list(items)) if front else items:
                 self._enqueue(item, front=front)
+
+    def fits(self, item: OutboundItem, limits: QueueLimits) -> bool:
+        """Whether a new reply to ``item``'s conversation is within ``limits``. Only workers run
+        between this and the ``add`` that follows under the dispatcher's submit lock, and they only
+        shorten the queues: the answer still holds then."""
+        with self._lock:
+            waiting = len(self._queues.get(item.conversation_key, ()))
+            if limits.per_conversation is not None and waiting >= limits.per_conversation:
+                return False
+            queued = self._stats.get(item.account, DispatcherStats()).queued
+            return limits.per_account is None or waiting == 0 or queued < limits.per_account
+
+    def waiting(self, key: str) -> int:
+        """Items of conversation ``key`` waiting (not in flight)."""
+        with self._lock:
+            return len(self._queues.get(key, ()))
 
     def queued_ids(self) -> set[str]:
         """The ids of the items waiting in the queues (not those in flight)."""

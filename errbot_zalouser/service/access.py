@@ -9,9 +9,10 @@
   edits (``allow_user``, ``allow_group``...) change the stores the lists are built from.
 
 The effective lists of an account (config ids, names resolved at start-up, approved senders and
-chat-added groups, BOT_ADMINS ids) are cached here. ``invalidate`` is the one way to drop them:
-every edit made through this class calls it, and anything else that changes the stores or the
-start-up resolution must call it too.
+chat-added groups, BOT_ADMINS ids) are cached here, with the stores' ``signature()`` they were
+built from: a change to a store file by anyone (an edit by hand, a restored backup, an import
+run beside the bot) is seen at the next message, for the price of a stat per store. Whatever
+changes the start-up resolution calls ``invalidate``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 from errbot_zalouser import ids
-from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
+from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError, StoreError
 from errbot_zalouser.model import (
     ApprovedEntry,
     GroupAllowEntry,
@@ -40,10 +42,12 @@ from errbot_zalouser.policy.access import (
     decide_group,
 )
 from errbot_zalouser.policy.mention import is_mentioned
-from errbot_zalouser.policy.pairing import normalize_code, render_approved_text, render_pairing_reply
+from errbot_zalouser.policy.pairing import normalize_code, render_approved_text
 from errbot_zalouser.service import lists as effective
 from errbot_zalouser.service.account import AccountRuntime, Accounts
-from errbot_zalouser.service.api import AllowlistView
+from errbot_zalouser.service.api import AllowlistView, PairingWaitlist
+from errbot_zalouser.service.health import DataFolderHealth
+from errbot_zalouser.service.newcomers import PairingDesk
 from errbot_zalouser.service.outbox import Outbox
 from errbot_zalouser.service.pairing import PairingBook
 from errbot_zalouser.stores.base import Stores
@@ -78,6 +82,7 @@ class AccessControl:
         command_prefix: str = "!",
         admin_ids: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.time,
+        health: DataFolderHealth | None = None,
     ) -> None:
         self._accounts = accounts
         self._stores = stores
@@ -87,23 +92,28 @@ class AccessControl:
         self._prefix = command_prefix
         self._admin_ids = admin_ids  # BOT_ADMINS ids: always admitted to DMs, so they can approve codes
         self._clock = clock
-        self._lists: dict[str, AccessLists] = {}
+        self._health = health or DataFolderHealth(Path("."), notify_admins, clock)
+        self._desk = PairingDesk(self._pairing, outbox, notify_admins, prefix=command_prefix, clock=clock,
+                                 health=self._health)
+        self._lists: dict[str, tuple[object, AccessLists]] = {}
         self._lock = threading.Lock()
 
     # --- the effective lists ------------------------------------------------------------------
 
     def lists(self, account: str) -> AccessLists:
-        """The account's effective lists, built on first use after an invalidation."""
-        lists = self._lists.get(account)
-        if lists is not None:
-            return lists
+        """The account's effective lists, rebuilt when a store changed since they were built."""
+        signature = (self._stores.approved.signature(), self._stores.group_allow.signature())
+        cached = self._lists.get(account)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
         with self._lock:  # builds and invalidations do not interleave: no stale list outlives a change
-            lists = self._lists.get(account)
-            if lists is None:
+            cached = self._lists.get(account)
+            if cached is None or cached[0] != signature:
                 lists = effective.build_access_lists(self._accounts.get(account), self._stores.approved,
                                                      self._stores.group_allow, self._admin_ids)
-                self._lists[account] = lists
-            return lists
+                cached = (signature, lists)
+                self._lists[account] = cached
+            return cached[1]
 
     def invalidate(self, account: str | None = None) -> None:
         """Forget the cached lists of ``account`` (of every account for None)."""
@@ -146,44 +156,41 @@ class AccessControl:
         return is_mentioned(event, rt.self_id, rt.self_user.name if rt.self_user else "")
 
     def _challenge(self, rt: AccountRuntime, event: InboundEvent, decision: Decision) -> Decision:
-        pairing = rt.config.pairing
-        request, created = self._pairing.upsert(
-            rt.account_id, event.sender_id, event.sender_name, self._clock(),
-            ttl=pairing.ttl_seconds, max_pending=pairing.max_pending, scope=pairing.scope,
-        )
-        if request is None:
-            return Decision(Outcome.CHALLENGE, f"{decision.reason}; pending cap reached, no reply")
-        if not created:
-            return Decision(Outcome.CHALLENGE, f"{decision.reason}; code already sent, no reply")
-        reply = render_pairing_reply(pairing, event.sender_id, request.code, event.sender_name, prefix=self._prefix)
-        if reply.strip():  # an empty replyText is the silent mode: record, notify admins, say nothing
-            self._outbox.send_text(rt.account_id, Target(event.sender_id), reply)
-        who = f"{event.sender_name} ({event.sender_id})" if event.sender_name else event.sender_id
-        self._notify_admins(
-            f"Zalo pairing request on account {rt.account_id} from {who}. "
-            f"Approve with: {self._prefix}pair approve {request.code}"
-        )
-        return Decision(Outcome.CHALLENGE, f"{decision.reason}; pairing code sent")
+        return self._desk.challenge(rt, event, decision)
 
     # --- pairing ------------------------------------------------------------------------------
 
     def pairing_requests(self, account: str | None = None) -> list[PairingRequest]:
         if account is not None:
             self._accounts.get(account)
-        return self._pairing.list(account, self._clock(), self.pairing_ttl(account))
+        requests = self._pairing.list(account, self._clock(), self.pairing_ttl(account))
+        return [r for r in requests if not self._is_approved(r)]
+
+    def _is_approved(self, request: PairingRequest) -> bool:
+        """A request whose sender is approved is spent, whatever pairing.json still says."""
+        return request.user_id in self._stores.approved.ids(request.account)
 
     def pairing_ttl(self, account: str | None = None) -> float:
         """Seconds a pending pairing request lives, counted from its creation."""
         return self._accounts.get(account).config.pairing.ttl_seconds
 
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
+        """Grant, then remove the request. The grant is the one commit point: when it cannot be
+        written (StoreError) nothing changed; once it is, the sender is admitted and the code is
+        spent (``_is_approved``) even if pairing.json cannot be updated afterwards."""
         request = self._find_request(code, account)
         rt = self._accounts.get(request.account)
-        # Grant first, consume the code after: a failed write never loses the request.
         self._stores.approved.add(ApprovedEntry(request.user_id, request.account, "pairing", self._clock(),
                                                 request.name, approver))
-        self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
         self.invalidate(request.account)
+        self._health.accepted()
+        try:
+            self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account),
+                               rt.config.pairing.cooldown_seconds)
+        except StoreError as exc:
+            log.warning("zalouser %s: pairing %s approved, but its request could not be removed from the "
+                        "pairing file (%s); it stays void because the sender is approved",
+                        request.account, request.code, exc)
         log.info("zalouser %s: pairing %s approved for %s by %s", request.account, request.code,
                  request.user_id, approver or "?")
         text = render_approved_text(rt.config.pairing, request.user_id, request.name, prefix=self._prefix)
@@ -192,15 +199,27 @@ class AccessControl:
         return request
 
     def deny_pairing(self, code: str, *, account: str | None = None) -> PairingRequest:
+        """Void the code; its sender gets no new code for the cooldown (``pairing.cooldownSeconds``)."""
         request = self._find_request(code, account)
-        self._pairing.take(request.code, request.account, self._clock(), self.pairing_ttl(request.account))
-        return request
+        pairing = self._accounts.get(request.account).config.pairing
+        denied = self._pairing.deny(request.code, request.account, self._clock(), pairing.ttl_seconds,
+                                    pairing.cooldown_seconds)
+        return denied or request
+
+    def pairing_waitlist(self, account: str | None = None) -> PairingWaitlist:
+        rt = self._accounts.get(account) if account is not None else None
+        return self._desk.waitlist(rt, self._accounts.enabled)
+
+    def first_contacts(self, account: str) -> tuple[int, bool]:
+        """(pairing replies to strangers in the last hour, whether pairing replies are paused)."""
+        rt = self._accounts.get(account)
+        return self._desk.first_contacts(rt.account_id, rt.config.pairing.first_contacts_per_hour)
 
     def _find_request(self, code: str, account: str | None) -> PairingRequest:
         if account is not None:
             self._accounts.get(account)  # an unknown account is NotFound too
         request = self._pairing.find(code, account, self._clock(), self.pairing_ttl(account))
-        if request is None:
+        if request is None or self._is_approved(request):
             raise NotFound(f"No pending pairing request found for code: {normalize_code(code)}")
         return request
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from errbot_zalouser import ids
+from errbot_zalouser import ids, untrusted
 from errbot_zalouser.errors import NotFound, ZcaError
 from errbot_zalouser.model import ZaloGroup, ZaloUser
 from errbot_zalouser.policy.resolve import (
@@ -34,6 +34,7 @@ class Activity:
     last_inbound_at: float | None = None
     last_outbound_at: float | None = None
     last_error: str = ""
+    logged_out_told: bool = False  # the admins know the profile is logged out
 
 
 @dataclass
@@ -88,11 +89,11 @@ class AccountRuntime:
             rows = fetch()
         except ZcaError as exc:
             log.warning("zalouser %s: %s lookup failed; using config entries as typed. %s",
-                        self.account_id, kind, exc.stderr.strip() or exc)
+                        self.account_id, kind, untrusted.for_log(exc.stderr.strip() or str(exc)))
             return resolver(entries, [])
         resolution = resolver(entries, rows)
         for line in format_resolution_log(kind, resolution):
-            log.info("zalouser %s %s %s", self.account_id, kind, line)
+            log.info("zalouser %s %s %s", self.account_id, kind, untrusted.for_log(line))
         return resolution
 
 

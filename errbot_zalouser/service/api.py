@@ -57,6 +57,36 @@ class AllowlistView:
 
 
 @dataclass(frozen=True)
+class Newcomer:
+    """A stranger turned away because the pending pairing requests were full (no code, no record
+    on disk: kept in memory for a day after their last message). ``name`` is cleaned Zalo text."""
+
+    user_id: str
+    account: str
+    name: str
+    first_seen: float
+    last_seen: float
+    messages: int
+
+
+@dataclass(frozen=True)
+class CoolingDown:
+    """A requester whose code was denied or expired: no new code until ``until`` (epoch seconds)."""
+
+    user_id: str
+    account: str
+    name: str
+    reason: str  # "denied" | "expired"
+    until: float
+
+
+@dataclass(frozen=True)
+class PairingWaitlist:
+    turned_away: tuple[Newcomer, ...] = ()
+    cooling: tuple[CoolingDown, ...] = ()
+
+
+@dataclass(frozen=True)
 class ProbeResult:
     ok: bool
     user: ZaloUser | None = None
@@ -83,6 +113,17 @@ class AccountStatus:
     probe: ProbeResult | None = None
     zca_kind: str = ""  # "openzca" or "zca-cli-or-unknown", as the start-up probe found it
     capabilities: tuple[str, ...] = ()  # what the bot uses of it (see transport.capabilities)
+    # account safety: pairing replies to strangers in the last hour against the cap, and a
+    # Zalo rate limit holding every send of the account (epoch seconds)
+    first_contacts: int = 0
+    first_contacts_cap: int = 0
+    pairing_replies_paused: bool = False
+    sending_paused_until: float | None = None
+    # the bounded outbox and the inbound replay guard
+    dropped_replies: int = 0  # refused because a queue was full
+    expired_replies: int = 0  # dropped because they waited too long
+    old_events: int = 0  # inbound events older than the age limit, dropped
+    replayed_events: int = 0  # inbound events seen before, dropped
 
 
 class ZalouserApi(Protocol):
@@ -109,6 +150,7 @@ class ZalouserApi(Protocol):
     # pairing
     def pairing_requests(self, account: str | None = None) -> list[PairingRequest]: ...
     def pairing_ttl(self, account: str | None = None) -> float: ...
+    def pairing_waitlist(self, account: str | None = None) -> PairingWaitlist: ...
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest: ...
     def deny_pairing(self, code: str, *, account: str | None = None) -> PairingRequest: ...
     def revoke(self, user: str, *, account: str | None = None) -> ApprovedEntry: ...

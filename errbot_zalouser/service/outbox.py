@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from errbot_zalouser.errors import NotFound
@@ -27,17 +28,20 @@ from errbot_zalouser.outbound.compose import CAPTIONED, client_sender, reply_ite
 from errbot_zalouser.outbound.dispatcher import DispatcherStats, OutboundDispatcher
 from errbot_zalouser.outbound.item import OutboundItem
 from errbot_zalouser.outbound.journal import Journal
+from errbot_zalouser.outbound.queues import QueueLimits
 from errbot_zalouser.outbound.ratelimit import TokenBucket
 from errbot_zalouser.richtext.markdown import from_markdown
 from errbot_zalouser.richtext.plain import plain_form
 from errbot_zalouser.richtext.styled import StyledText
 from errbot_zalouser.service.account import AccountRuntime, Accounts
+from errbot_zalouser.service.health import DataFolderHealth
 from errbot_zalouser.settings import Formatting, OutboundSettings
 from errbot_zalouser.transport import mentions as group_mentions
 from errbot_zalouser.transport.markers import NotExpressible, fits_one_request
 
 JOURNAL_NAME = "outbox.jsonl"
 _ALL_MEMBERS = 100_000
+_DROP_NOTICE_EVERY = 3600.0
 _HTTP_URL = re.compile(r"https?://\S", re.IGNORECASE)
 
 
@@ -45,9 +49,13 @@ class Outbox:
     """Queues replies on the send pool; ``start``/``stop`` run the pool's workers."""
 
     def __init__(self, accounts: Accounts, settings: OutboundSettings, data_dir: Path,
-                 *, clock: Callable[[], float] = time.time) -> None:
+                 *, clock: Callable[[], float] = time.time, health: DataFolderHealth | None = None,
+                 notify_admins: Callable[[str], None] | None = None) -> None:
         self._accounts = accounts
         self._clock = clock
+        self._settings = settings
+        self._notify = notify_admins
+        self._drop_noticed: dict[str, float] = {}  # account -> when the admins were last told of drops
         data_dir.mkdir(parents=True, exist_ok=True)
         self._dispatcher = OutboundDispatcher(
             client_sender(lambda account: self._accounts.get(account).client),
@@ -60,14 +68,21 @@ class Outbox:
             journal=Journal(data_dir / JOURNAL_NAME),
             on_sent=self._on_sent,
             on_failed=self._on_failed,
+            on_journal=(health.accepted, health.refused) if health else None,
+            limits=QueueLimits(settings.max_queued_per_conversation, settings.max_queued_per_account,
+                               settings.max_age_seconds),
+            on_dropped=self._on_dropped,
+            wall_clock=clock,
         )
 
     # --- sending ------------------------------------------------------------------------------
 
-    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = ()) -> int:
-        """Queue literal text (shown exactly as given), split into chunks; returns the number queued.
-        ``mentions``: user ids to mention (``@name`` in front) in a group."""
-        return self._submit(account, target, StyledText(_clean(text)), mentions=mentions)
+    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = (),
+                  expires_at: float | None = None) -> int:
+        """Queue literal text (shown exactly as given), split into chunks; returns the number queued
+        (0 when the conversation's queue is full). ``mentions``: user ids to mention (``@name`` in
+        front) in a group. ``expires_at``: epoch seconds after which it is not sent (a pairing code's end)."""
+        return self._submit(account, target, StyledText(_clean(text)), mentions=mentions, expires_at=expires_at)
 
     def send_markdown(self, account: str | None, target: Target, markdown: str, *,
                       mentions: Sequence[str] = ()) -> int:
@@ -89,10 +104,11 @@ class Outbox:
     def send_link(self, account: str | None, target: Target, url: str) -> None:
         """Queue a URL for `msg link` (a link preview)."""
         rt = self._accounts.get(account)
-        self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="link", url=transmissible(url)))
+        self._dispatcher.submit(OutboundItem(account=rt.account_id, target=target, kind="link", url=transmissible(url),
+                                             created_at=self._clock()))
 
     def _submit(self, account: str | None, target: Target, styled: StyledText, media_urls: tuple[str, ...] = (),
-                *, mentions: Sequence[str] = ()) -> int:
+                *, mentions: Sequence[str] = (), expires_at: float | None = None) -> int:
         rt = self._accounts.get(account)
         caps = rt.client.capabilities
         native = caps.native_formatting and rt.config.formatting == Formatting.AUTO
@@ -104,8 +120,10 @@ class Outbox:
         items = reply_items(rt.account_id, target, shaped, media_urls, limit=rt.config.text_chunk_limit,
                             mode=rt.config.chunk_mode, fits=_one_request(target, native) if caps.self_splitting else None,
                             captioned=("image",) if caps.upload else CAPTIONED, files=caps.upload)
-        if items:
-            self._dispatcher.submit_many(items)
+        now = self._clock()  # the age limit counts from here, by the service's clock
+        items = [replace(item, created_at=now, expires_at=expires_at) for item in items]
+        if items and not self._dispatcher.submit_many(items):
+            return 0
         return len(items)
 
     def _labels(self, rt: AccountRuntime, target: Target, user_ids: Sequence[str]) -> list[tuple[str, str]]:
@@ -137,6 +155,18 @@ class Outbox:
 
     def _on_sent(self, item: OutboundItem, _result: SendResult) -> None:
         self._accounts.get(item.account).activity.last_outbound_at = self._clock()
+
+    def _on_dropped(self, item: OutboundItem, dropped: int) -> None:
+        """Tell the admins, at most once an hour per account, that replies are being dropped."""
+        now = self._clock()
+        last = self._drop_noticed.get(item.account)
+        if self._notify is None or (last is not None and now - last < _DROP_NOTICE_EVERY):
+            return
+        self._drop_noticed[item.account] = now
+        self._notify(f"Replies are being dropped on account {item.account}: {item.target.key} already had "
+                     f"{self._settings.max_queued_per_conversation} waiting (outbound.maxQueuedPerConversation), "
+                     f"so a flood there cannot build a backlog. {dropped} dropped so far; see !zalouser status. "
+                     "(Said at most once an hour.)")
 
     def _on_failed(self, item: OutboundItem, error: Exception) -> None:
         self._accounts.get(item.account).activity.last_error = f"send to {item.target.key} failed: {error}"

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.config import load_settings
 from errbot_zalouser.config.admins import admin_user_ids, check_admins
 from errbot_zalouser.errors import (
@@ -45,22 +46,24 @@ from errbot_zalouser.model import (
     ZaloGroup,
     ZaloUser,
 )
-from errbot_zalouser.policy.access import Decision
+from errbot_zalouser.policy.access import Decision, Outcome
 from errbot_zalouser.richtext.card import card_markdown
 from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts
-from errbot_zalouser.service.api import AccountStatus, AllowlistView, SearchResult, ZalouserApi
+from errbot_zalouser.service.api import AccountStatus, AllowlistView, PairingWaitlist, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
+from errbot_zalouser.service.health import DataFolderHealth, tell_login_change
 from errbot_zalouser.service.outbox import Outbox
+from errbot_zalouser.service.replay import ReplayGuard
 from errbot_zalouser.service.status import account_status
-from errbot_zalouser.service.transports import ListenerFactory, ListenerHandle, account_transport
+from errbot_zalouser.service.transports import ListenerFactory, ListenerHandle, account_transport, listener_settings
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
 from errbot_zalouser.transport import capabilities as zca_capabilities
 from errbot_zalouser.transport.capabilities import TOOL_ENV, Capabilities
 from errbot_zalouser.transport.client import Runner, ZcaClient
-from errbot_zalouser.transport.listener import Listener, ListenerSettings, ListenerState
+from errbot_zalouser.transport.listener import Listener, ListenerState
 from errbot_zalouser.transport.runner import CliRunner
 
 log = logging.getLogger(__name__)
@@ -129,11 +132,16 @@ class ZalouserService:
         except ZalouserError:
             self._release_claim()
             raise
-        self.outbox = Outbox(self.accounts, settings.outbound, journal_dir or Path(data_dir) / "zalouser", clock=clock)
+        notify_admins = notify_admins or _log_notice
+        self._notify = notify_admins
+        self.health = DataFolderHealth(Path(data_dir) / "zalouser", notify_admins, clock)
+        self.replay = ReplayGuard(Path(data_dir) / "zalouser", settings.listener.max_event_age_seconds, clock)
+        self.outbox = Outbox(self.accounts, settings.outbound, journal_dir or Path(data_dir) / "zalouser", clock=clock,
+                             health=self.health, notify_admins=notify_admins)
         self.access = AccessControl(
             self.accounts, stores or open_stores(Path(data_dir)), self.outbox,
-            notify_admins=notify_admins or _log_notice, command_prefix=command_prefix,
-            admin_ids=admin_ids, clock=clock,
+            notify_admins=notify_admins, command_prefix=command_prefix,
+            admin_ids=admin_ids, clock=clock, health=self.health,
         )
         self._started = False
 
@@ -234,20 +242,11 @@ class ZalouserService:
         def state_changed(state: ListenerState, detail: str) -> None:
             if detail and state is not ListenerState.CONNECTED:
                 rt.activity.last_error = detail
+            tell_login_change(rt, state, self._notify, self.settings.listener.logged_out_retry_seconds)
             if on_state:
                 on_state(account, ListenerChange(state.value, detail))
 
-        return rt.transport.listen(
-            lambda event: on_event(account, event),
-            state_changed,
-            ListenerSettings(
-                stall_seconds=cfg.stall_seconds,
-                closed_grace_seconds=cfg.closed_grace_seconds,
-                recycle_seconds=cfg.recycle_seconds,
-                backoff_initial=cfg.backoff_initial_seconds,
-                backoff_max=max(cfg.backoff_max_seconds, cfg.backoff_initial_seconds),
-            ),
-        )
+        return rt.transport.listen(lambda event: on_event(account, event), state_changed, listener_settings(cfg))
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop listeners, give queued sends a moment, stop the pool (the journal keeps the rest),
@@ -257,6 +256,7 @@ class ZalouserService:
                 rt.listener.stop(timeout=timeout)
         if self._started:
             self.outbox.stop(timeout)
+        self.replay.close()
         self._started = False
         for rt in self.accounts:
             rt.transport.close(timeout)
@@ -270,7 +270,10 @@ class ZalouserService:
     # --- for the backend ----------------------------------------------------------------------
 
     def admit(self, account: str, event: InboundEvent) -> Admission:
-        """The gate: whether an inbound event may reach Errbot (see AccessControl.admit)."""
+        """The gate: a replayed or stale event is dropped (ReplayGuard), then AccessControl.admit."""
+        stale = self.replay.check(account, event)
+        if stale:
+            return Admission(Outcome.DROP, stale)
         return self.access.admit(account, event)
 
     def self_ids(self) -> frozenset[str]:
@@ -339,6 +342,9 @@ class ZalouserService:
     def pairing_ttl(self, account: str | None = None) -> float:
         return self.access.pairing_ttl(account)
 
+    def pairing_waitlist(self, account: str | None = None) -> PairingWaitlist:
+        return self.access.pairing_waitlist(account)
+
     def approve_pairing(self, code: str, *, account: str | None = None, approver: str = "") -> PairingRequest:
         return self.access.approve_pairing(code, account=account, approver=approver)
 
@@ -386,8 +392,14 @@ class ZalouserService:
         return found, rt.directory.members(found.group_id, limit, refresh=refresh)
 
     def status(self, *, probe: bool = False) -> list[AccountStatus]:
-        return [account_status(rt, self.outbox.stats(rt.account_id), zca=self.settings.zca, probe=probe)
-                for rt in self.accounts]
+        extra = tuple(w for w in (self.health.warning,) if w)
+        statuses = []
+        for rt in self.accounts:
+            status = account_status(rt, self.outbox.stats(rt.account_id), zca=self.settings.zca, probe=probe,
+                                    extra_warnings=extra, first_contacts=self.access.first_contacts(rt.account_id))
+            counts = self.replay.counts(rt.account_id)
+            statuses.append(replace(status, old_events=counts.old, replayed_events=counts.replayed))
+        return statuses
 
 
 def _zca_missing(zca: str) -> StartupError:
@@ -396,7 +408,7 @@ def _zca_missing(zca: str) -> StartupError:
 
 
 def _log_notice(text: str) -> None:
-    log.warning("admin notice: %s", text)
+    log.warning("admin notice: %s", untrusted.for_log(text))
 
 
 if TYPE_CHECKING:  # mypy proves what tests/service/test_api.py checks at run time

@@ -84,8 +84,24 @@ def cli_transport(runner: Runner, account: AccountConfig, *, zca: str, send_time
     return AccountTransport(EngineKind.CLI, client, listen)
 
 
+def listener_settings(cfg: ListenerConfig) -> ListenerSettings:
+    """The ``listener`` block as the transport's listener settings (an engine uses what applies)."""
+    return ListenerSettings(
+        stall_seconds=cfg.stall_seconds,
+        closed_grace_seconds=cfg.closed_grace_seconds,
+        recycle_seconds=cfg.recycle_seconds,
+        backoff_initial=cfg.backoff_initial_seconds,
+        backoff_max=max(cfg.backoff_max_seconds, cfg.backoff_initial_seconds),
+        supervised=cfg.supervised,
+        heartbeat_seconds=cfg.heartbeat_seconds,
+        logged_out_retry_seconds=cfg.logged_out_retry_seconds,
+        lock_retry_seconds=cfg.lock_retry_seconds,
+    )
+
+
 def engine_settings(zca_js: ZcaJsSettings, listener: ListenerConfig) -> EngineSettings:
-    """The engine's settings from the ``zcaJs`` block; its restarts follow ``listener``'s backoff.
+    """The engine's settings from the ``zcaJs`` block; its restarts follow ``listener``'s backoff
+    and its slow retries while logged out or locked out.
 
     EngineNotInstalled (naming the command that fixes it) when no ``package`` is given and the
     install folder holds no zca-js of the pinned version.
@@ -93,7 +109,9 @@ def engine_settings(zca_js: ZcaJsSettings, listener: ListenerConfig) -> EngineSe
     package = zca_js.package or str(zca_js_dir(zca_js.install_folder or default_folder()))
     return EngineSettings(zca_js=package, node=zca_js.node, openzca_home=zca_js.openzca_home,
                           backoff_initial=listener.backoff_initial_seconds,
-                          backoff_max=max(listener.backoff_max_seconds, listener.backoff_initial_seconds))
+                          backoff_max=max(listener.backoff_max_seconds, listener.backoff_initial_seconds),
+                          logged_out_retry_seconds=listener.logged_out_retry_seconds,
+                          lock_retry_seconds=listener.lock_retry_seconds)
 
 
 def engine_transport(account: AccountConfig, settings: EngineSettings, *, send_timeout: float | None,

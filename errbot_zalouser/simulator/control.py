@@ -47,7 +47,8 @@ Inbound (delivered by a running or the next `listen`; built in the shape of the 
                        group_id=None, **kw) -> dict
     media_dir() -> Path
     inject_event(event) -> dict, inject_raw(text), inject_raw_bytes(data),
-    inject_split(event, pause=0.05) -> dict, close_connection(code, reason=""),
+    inject_split(event, pause=0.05) -> dict, close_connection(code, reason="", *, hang=""),
+        hang="alive" | "frozen": the process does not end after the close (timers go on, or none)
     drop_connection(code=1006, reconnect_after=0.5)   a close zca-js retries itself (-k)
     listener_error(message)        "Listener error: …" on stderr (+ lifecycle error line)
     exit_listener(code, stderr=""), stall(), sleep(seconds), inbox_pending() -> int
@@ -359,9 +360,11 @@ class SimControl:
         self._inbox.append({"kind": "raw", "parts": [line[:cut], line[cut:]], "pause": pause})
         return event
 
-    def close_connection(self, code: int, reason: str = "") -> None:
-        """Queue a websocket close: the close line, then (with -k) silence."""
-        self._inbox.append({"kind": "close", "code": int(code), "reason": reason})
+    def close_connection(self, code: int, reason: str = "", *, hang: str = "") -> None:
+        """Queue a websocket close: the close line, then (with -k) silence. ``hang`` plays a process
+        that does not end as it should after the close: "alive" (its timers, heartbeats included,
+        go on; nothing else happens) or "frozen" (nothing at all, as a blocked event loop)."""
+        self._inbox.append({"kind": "close", "code": int(code), "reason": reason, "hang": hang})
 
     def drop_connection(self, code: int = 1006, reconnect_after: float = 0.5) -> None:
         """Queue a close that zca-js retries by itself: with -k (0.1.58, not supervised) no line,

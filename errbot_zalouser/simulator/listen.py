@@ -237,6 +237,8 @@ class Listener:
             kind, value = outcome
             if kind == "stop":
                 return int(value)
+            while kind == "freeze":  # a stuck event loop: no line, no timer, until killed
+                time.sleep(3600)
             if kind == "sleep":
                 time.sleep(max(0.0, float(value)))
 
@@ -284,7 +286,8 @@ class Listener:
         elif kind == "raw":
             self._raw(record)
         elif kind == "close":
-            return self._close(int(record.get("code", 1006)), str(record.get("reason") or ""))
+            outcome = self._close(int(record.get("code", 1006)), str(record.get("reason") or ""))
+            return self._hang(str(record.get("hang") or "")) or outcome
         elif kind == "drop":
             return self._drop(record)
         elif kind == "error":
@@ -336,6 +339,17 @@ class Listener:
         elif code in (1000, 3000) or self.settings.restart_on_any_close:
             self.timers["restart"] = time.monotonic() + self.settings.restart_delay_ms / 1000.0
         return ("continue", 0)
+
+    def _hang(self, how: str) -> tuple[str, Any] | None:
+        """After a close, a process that does not end: "alive" keeps its timers (heartbeats) and
+        consumes nothing more; "frozen" blocks like a stuck event loop (no timer fires)."""
+        if how == "alive":
+            self.connected = False
+            self.stalled = True
+            return ("continue", 0)
+        if how == "frozen":
+            return ("freeze", 0)  # the record is consumed first: a restarted listener is not frozen too
+        return None
 
     def _drop(self, record: dict[str, Any]) -> tuple[str, Any]:
         """A close zca-js retries by itself: with -k (not supervised) silence, then Connected."""

@@ -53,6 +53,11 @@ class ApprovedStore(Protocol):
 
     def ids(self, account: str) -> frozenset[str]: ...
 
+    def signature(self) -> object:
+        """A cheap token that changes whenever the entries may have changed, by this process or
+        by anyone else (a file edited by hand): what a cache of derived values compares."""
+        ...
+
 
 @runtime_checkable
 class GroupAllowStore(Protocol):
@@ -69,6 +74,10 @@ class GroupAllowStore(Protocol):
         ...
 
     def ids(self, account: str) -> frozenset[str]: ...
+
+    def signature(self) -> object:
+        """As ``ApprovedStore.signature``."""
+        ...
 
 
 @dataclass(frozen=True)

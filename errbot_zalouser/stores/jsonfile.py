@@ -9,10 +9,11 @@ A file that cannot be used (unreadable, not JSON, wrong shape or version) is mov
 file must not stop the bot from starting. Single bad entries are dropped, and the original
 file is first copied aside the same way.
 
-A store re-reads its file when the file's inode, size or mtime changed, so commands that read
-a store (``!pair list``, ``!allowlist``) show changes made by hand while the bot runs. The
-gate does not: it keeps the effective allowlists it built until the bot itself changes a store,
-or restarts. Edit these files with the bot stopped.
+A store re-reads its file when the file's inode, size or mtime changed, and ``signature()``
+gives that stat to caches built from a store (the gate's effective allowlists), so a change
+made by hand while the bot runs (an edit, a restored backup, ``import-openclaw``) applies to the
+gate, ``!pair`` and ``!allowlist`` at the next message. Writes by hand should still replace the
+file as a whole (write a copy, then rename it over the original).
 
 Every read and every read-modify-write holds a lock shared with other processes
 (``<name>.lock`` beside the file, ``locks.ProcessLock``), so the operator CLI or an import run
@@ -77,7 +78,7 @@ class _JsonDocument(Generic[T]):
         self._decode = decode
         self._encode = encode
         self._items: tuple[T, ...] = ()
-        self._signature: tuple[int, int, int] | None = None
+        self._signature: tuple[int, int, int, int] | None = None
         self._loaded = False
         durable.remove_stale_temps(path)
 
@@ -94,12 +95,16 @@ class _JsonDocument(Generic[T]):
         self._items = tuple(items)
         self._signature = self._stat()
 
-    def _stat(self) -> tuple[int, int, int] | None:
+    def signature(self) -> tuple[int, int, int, int] | None:
+        """The file's identity, size and change time: new whenever anyone rewrites it."""
+        return self._stat()
+
+    def _stat(self) -> tuple[int, int, int, int] | None:
         try:
             st = self.path.stat()
         except OSError:
             return None
-        return st.st_ino, st.st_mtime_ns, st.st_size
+        return st.st_ino, st.st_mtime_ns, st.st_size, st.st_ctime_ns
 
     def _read(self) -> tuple[T, ...]:
         try:
@@ -186,12 +191,16 @@ def _decode_request(raw: Any) -> PairingRequest:
         created_at=created,
         last_seen_at=_field(raw, "lastSeenAt", float, created),
         name=_field(raw, "name", str, ""),
+        denied_at=_field(raw, "deniedAt", float, None) if raw.get("deniedAt") is not None else None,
     )
 
 
 def _encode_request(r: PairingRequest) -> dict[str, Any]:
-    return {"code": r.code, "userId": r.user_id, "account": r.account, "createdAt": r.created_at,
-            "lastSeenAt": r.last_seen_at, "name": r.name}
+    encoded: dict[str, Any] = {"code": r.code, "userId": r.user_id, "account": r.account, "createdAt": r.created_at,
+               "lastSeenAt": r.last_seen_at, "name": r.name}
+    if r.denied_at is not None:
+        encoded["deniedAt"] = r.denied_at
+    return encoded
 
 
 def _decode_approved(raw: Any) -> ApprovedEntry:
@@ -248,6 +257,9 @@ class _JsonBacked(Generic[T]):
 
     def _load(self) -> tuple[T, ...]:
         return self._doc.load()
+
+    def signature(self) -> object:
+        return self._doc.signature()
 
     def _save(self, items: tuple[T, ...]) -> None:
         self._doc.save(items)

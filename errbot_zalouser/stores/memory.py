@@ -15,12 +15,17 @@ class _Memory:
     """Holds the items tuple in an attribute."""
 
     _items: tuple[Any, ...]
+    _version: int = 0
 
     def _load(self) -> tuple[Any, ...]:
         return self._items
 
     def _save(self, items: tuple[Any, ...]) -> None:
         self._items = tuple(items)
+        self._version += 1
+
+    def signature(self) -> object:
+        return self._version
 
 
 class MemoryPairingStore(_Memory, PairingLogic):

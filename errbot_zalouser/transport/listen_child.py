@@ -20,7 +20,8 @@ from typing import Any
 
 import pexpect
 
-from errbot_zalouser.errors import ZcaNotFound, classify_failure
+from errbot_zalouser.errors import ZcaNotFound
+from errbot_zalouser.transport import listen_health, orphans
 from errbot_zalouser.transport.lines import LineBuffer
 from errbot_zalouser.transport.listen_settings import ListenerSettings
 from errbot_zalouser.transport.runner import merged_env, not_found_message, signal_group
@@ -46,7 +47,11 @@ class Session:
     saw_banner: bool = False
     closed_at: float | None = None
     closed_text: str = ""
+    closed_code: int | None = None
+    ever_closed: bool = False
     connected_since: float | None = None
+    last_heartbeat: float | None = None  # None: the session's start counts as the last sign of life
+    token: str = ""  # the marker its descendants carry (transport.orphans)
     tail: deque[str] = field(default_factory=lambda: deque(maxlen=_TAIL_LINES))
 
     def remember(self, text: str) -> None:
@@ -55,11 +60,17 @@ class Session:
 
 
 def recycle_reason(session: Session, settings: ListenerSettings, now: float) -> str | None:
-    """Why a watchdog ends this child now (stalled, closed without reconnecting, too old), or None."""
+    """Why a watchdog ends this child now, or None: no heartbeat (supervised), stalled, closed
+    without the exit or the reconnect that should follow (``listen_health.closed_grace``), too old."""
+    beat = listen_health.heartbeat_overdue(settings, session.last_heartbeat or session.started, now)
+    if beat:
+        return beat
     if settings.stall_seconds is not None and now - session.last_output >= settings.stall_seconds:
         return f"no output for {settings.stall_seconds:g}s (stalled)"
-    if session.closed_at is not None and now - session.closed_at >= settings.closed_grace_seconds:
-        return f"{session.closed_text} and no reconnect within {settings.closed_grace_seconds:g}s"
+    grace = listen_health.closed_grace(settings, session.closed_code)
+    if session.closed_at is not None and now - session.closed_at >= grace:
+        follow = "no exit" if settings.supervised else "no reconnect"
+        return f"{session.closed_text} and {follow} within {grace:g}s"
     if settings.recycle_seconds is not None and now - session.started >= settings.recycle_seconds:
         return f"periodic recycle after {settings.recycle_seconds:g}s"
     return None
@@ -70,19 +81,15 @@ def assume_connected(session: Session, settings: ListenerSettings, now: float) -
     return not session.connected and not session.saw_banner and now - session.started >= settings.assume_connected_seconds
 
 
-def last_words(session: Session, argv: Sequence[str], code: int | None) -> tuple[str, str]:
-    """The child's last status line and the error class its status lines classify as."""
-    tail = list(session.tail)
-    return tail[-1], type(classify_failure(argv, code or 1, "\n".join(tail))).__name__
-
-
-def spawn(argv: Sequence[str], env: Mapping[str, str] | None) -> pexpect.spawn[bytes]:
-    """Start ``argv`` under a pty (``env`` laid over ours). Raises ZcaNotFound when it cannot."""
+def spawn(argv: Sequence[str], env: Mapping[str, str] | None, token: str = "") -> pexpect.spawn[bytes]:
+    """Start ``argv`` under a pty (``env`` laid over ours, plus the orphan marker ``token``).
+    Raises ZcaNotFound when it cannot."""
+    extra = {**(env or {}), **({orphans.MARKER: token} if token else {})}
     try:
         return pexpect.spawn(
             argv[0],
             args=list(argv[1:]),
-            env=merged_env(env),
+            env=merged_env(extra),
             echo=False,
             encoding=None,
             maxread=READ_SIZE,
@@ -95,12 +102,14 @@ def spawn(argv: Sequence[str], env: Mapping[str, str] | None) -> pexpect.spawn[b
 
 
 def end(
-    child: pexpect.spawn[bytes], kill_grace: float, on_output: Callable[[bytes | None], None] | None, name: str = ""
+    child: pexpect.spawn[bytes], kill_grace: float, on_output: Callable[[bytes | None], None] | None, name: str = "",
+    token: str = "",
 ) -> int | None:
     """Make sure the child is gone and reaped; return its exit code (-signal if killed).
 
     A child still running gets SIGTERM and ``kill_grace`` seconds to exit, during which its
     output still goes to ``on_output`` (None ends it: flush what is buffered); then SIGKILL.
+    Its process group goes too, and every descendant that detached from it (``token``).
     """
     if not wait_exit(child, 0.5 if child.flag_eof else 0.0):
         signal_child(child, signal.SIGTERM)
@@ -117,6 +126,8 @@ def end(
         child.close(force=True)
     except Exception as exc:  # noqa: BLE001 - best effort: the group was already killed
         log.warning("listener %s: closing pid %d failed: %s", name, child.pid, exc)
+    if token:
+        orphans.kill_marked(token, name)
     if child.exitstatus is not None:
         return int(child.exitstatus)
     return -int(child.signalstatus) if child.signalstatus is not None else None
@@ -168,16 +179,3 @@ def _kill_leftover_group(pgid: int) -> None:
     except (ProcessLookupError, PermissionError):
         return
     log.debug("killed leftover processes of listener group %d", pgid)
-
-
-def describe_exit(code: int | None) -> str:
-    """``exited with code N`` or ``killed by signal NAME (exit code -N)``."""
-    if code is None:
-        return "exited (status unknown)"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = str(-code)
-        return f"killed by signal {name} (exit code {code})"
-    return f"exited with code {code}"

@@ -16,6 +16,8 @@ class ListenerState(enum.Enum):
     STARTING = "starting"  # child spawned (or reconnecting), not yet known to be connected
     CONNECTED = "connected"
     BACKOFF = "backoff"  # the child ended; waiting before the next start
+    WAITING = "waiting"  # another listener owns the profile (its lock file); retrying slowly
+    LOGGED_OUT = "logged_out"  # the profile has no valid session; re-probing slowly until it has
     STOPPING = "stopping"
 
 
@@ -34,6 +36,14 @@ class ListenerSettings:
     recycle_seconds: float | None = None
     assume_connected_seconds: float = 3.0
     kill_grace: float = 3.0
+    # openzca --supervised: lifecycle lines and heartbeats, no internal reconnect (the capability
+    # probe turns it on where the binary lists the option); a missed window of
+    # heartbeat_misses x heartbeat_seconds recycles the child
+    supervised: bool = False
+    heartbeat_seconds: float = 30.0
+    heartbeat_misses: int = 3
+    lock_retry_seconds: float = 30.0  # another listener owns the profile: waits grow from 1 s to this
+    logged_out_retry_seconds: float = 30.0  # no session: re-probe this often until a login
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class ListenerStats:
     last_event_at: float | None = None
     connected_at: float | None = None
     pid: int | None = None
+    heartbeat_at: float | None = None  # epoch seconds of the last --supervised heartbeat
+    recycles: int = 0  # planned restarts (exit 75, the periodic recycle): not faults
 
 
 EventCallback = Callable[[InboundEvent], None]

@@ -1,4 +1,5 @@
-"""Supervise the long-lived ``zca --profile P listen -r -k`` child and turn its lines into events.
+"""Supervise the long-lived ``zca --profile P listen -r -k`` child (``listen -r --supervised
+--heartbeat-ms N`` where the binary has it) and turn its lines into events.
 
 One thread per listener reads the child's stream (``listen_child``: the child under a
 pseudo-terminal, its book-keeping, ending it), splits it into lines (bounded in size), tells
@@ -6,12 +7,15 @@ what each line is (``listen_lines``), parses each JSON line with ``InboundEvent.
 drops duplicates and calls ``on_event``. Everything else is a status line, logged and
 otherwise ignored, except the ones that say the child connected or lost its connection.
 
-The child is restarted whenever it ends without being asked to: on any exit code
-(0, 1, 75, a signal) and when a watchdog recycles it (no output at all for
-``stall_seconds``; a ``Listener closed (...)`` line not followed by a reconnect
-within ``closed_grace_seconds``; the optional ``recycle_seconds`` age limit). The
-wait between restarts grows exponentially (``errbot_zalouser.backoff``) up to ``backoff_max``,
-and starts over once a child stayed connected for ``backoff_stable_seconds``.
+The child is restarted whenever it ends without being asked to, and what comes next follows
+the tool's own signals (``listen_health``): a planned recycle (exit 75) restarts at once; a
+clean end (exit 0 after a close, 143/130 from a signal) after the first backoff step; a lock
+held by another listener waits and retries slowly (state WAITING); a logged-out profile is
+re-probed slowly (state LOGGED_OUT) and resumes by itself once logged in; anything else is a
+fault, and the wait between restarts grows exponentially (``errbot_zalouser.backoff``) up to
+``backoff_max``, starting over once a child stayed connected for ``backoff_stable_seconds``.
+The watchdog recycles a child that went quiet (missed heartbeats, a close nothing follows, no
+output at all). No descendant of a child outlives it (``orphans``).
 """
 
 from __future__ import annotations
@@ -22,18 +26,17 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
 
 import pexpect
 
 from errbot_zalouser.backoff import Backoff, exponential_backoff
 from errbot_zalouser.errors import ZcaNotFound
-from errbot_zalouser.model import BadEvent, InboundEvent
-from errbot_zalouser.transport import listen_child
+from errbot_zalouser.transport import listen_child, orphans
 from errbot_zalouser.transport.dedupe import RecentMessages
 from errbot_zalouser.transport.lines import LineBuffer
-from errbot_zalouser.transport.listen_child import READ_SIZE, REAP_WAIT, SHOWN_CHARS, Session, describe_exit
-from errbot_zalouser.transport.listen_lines import Line, LineKind, classify, text_lines
+from errbot_zalouser.transport.listen_child import READ_SIZE, REAP_WAIT, Session
+from errbot_zalouser.transport.listen_health import Ending, EndKind, describe_exit, ending
+from errbot_zalouser.transport.listen_reading import ListenerLines
 from errbot_zalouser.transport.listen_settings import (
     EventCallback,
     ListenerSettings,
@@ -51,7 +54,7 @@ _POLL = 0.1  # seconds between checks of the stop flag and the watchdogs
 _STOP_REASON = "stop requested"
 
 
-class Listener:
+class Listener(ListenerLines):
     """Runs and supervises ``<executable> --profile <profile> listen -r -k``.
 
     ``on_event(event)`` and ``on_state(state, detail)`` are called on the listener's
@@ -93,6 +96,9 @@ class Listener:
         self._clock = clock
         self._wall = wall_clock
         self._backoff = backoff or exponential_backoff(settings.backoff_initial, settings.backoff_max)
+        first_lock_wait = min(1.0, settings.lock_retry_seconds)
+        self._lock_backoff = exponential_backoff(first_lock_wait, settings.lock_retry_seconds)
+        self._lock_waits = 0
         self._seen = RecentMessages(settings.dedupe_size, settings.dedupe_ttl, clock)
         self._lock = threading.Lock()
         self._stats = ListenerStats()
@@ -108,8 +114,12 @@ class Listener:
 
     @property
     def argv(self) -> list[str]:
-        """The child's full argv."""
-        return [self.executable, "--profile", self.profile, "listen", "-r", "-k"]
+        """The child's full argv: ``--supervised`` (we own the restarts, the tool prints lifecycle
+        lines and heartbeats) or ``-k`` (the tool reconnects by itself and recycles every 30 min)."""
+        base = [self.executable, "--profile", self.profile, "listen", "-r"]
+        if self.settings.supervised:
+            return [*base, "--supervised", "--heartbeat-ms", str(round(self.settings.heartbeat_seconds * 1000))]
+        return [*base, "-k"]
 
     @property
     def stats(self) -> ListenerStats:
@@ -132,6 +142,7 @@ class Listener:
                 target=self._run, args=(self._stop_event,), name=f"zalouser-listener-{self.name}", daemon=True
             )
             thread = self._thread
+        self._set_state(ListenerState.STARTING, "")  # not STOPPED once start() has returned
         thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -163,33 +174,50 @@ class Listener:
 
     def _run(self, stop: threading.Event) -> None:
         attempt = 0
-        first = True
+        self._lock_waits = 0
+        restart = False  # whether the next start counts as a restart (not a wait for a lock or a login)
         while not stop.is_set():
-            if not first:
+            if restart:
                 self._update(restarts=self._stats.restarts + 1)
-            first = False
             try:
-                detail, stable = self._run_child(stop)
+                end, stable = self._run_child(stop)
             except Exception as exc:  # noqa: BLE001 - keep supervising whatever happens
                 self._log.exception("listener %s: internal error", self.name)
-                detail, stable = f"internal error: {exc.__class__.__name__}", False
+                end, stable = Ending(EndKind.FAULT, f"internal error: {exc.__class__.__name__}"), False
             if stop.is_set():
                 break
             attempt = 0 if stable else attempt
-            delay = self._backoff(attempt)
-            attempt += 1
-            self._set_state(ListenerState.BACKOFF, f"{detail}; restarting in {delay:.1f}s")
+            state, delay, attempt = self._next_start(end, attempt)
+            restart = state is ListenerState.BACKOFF
+            verb = "restarting" if restart else "trying again"
+            self._set_state(state, f"{end.detail}; {verb} in {delay:.1f}s")
             if stop.wait(delay):
                 break
         self._set_state(ListenerState.STOPPED, "")
 
-    def _run_child(self, stop: threading.Event) -> tuple[str, bool]:
-        """Spawn one child, read it until it ends or is recycled; return (detail, was stable)."""
-        child = self._spawn()
+    def _next_start(self, end: Ending, attempt: int) -> tuple[ListenerState, float, int]:
+        """(state while waiting, seconds to wait, next backoff attempt) after ``end``."""
+        if end.kind is EndKind.RECYCLE:
+            self._update(recycles=self._stats.recycles + 1)
+            return ListenerState.BACKOFF, 0.0, 0
+        if end.kind is EndKind.LOCKED:  # often a predecessor still winding down: soon, then slowly
+            self._lock_waits += 1
+            return ListenerState.WAITING, self._lock_backoff(self._lock_waits - 1), attempt
+        self._lock_waits = 0
+        if end.kind is EndKind.LOGGED_OUT:
+            return ListenerState.LOGGED_OUT, self.settings.logged_out_retry_seconds, 0
+        if end.kind is EndKind.CLEAN:
+            return ListenerState.BACKOFF, self._backoff(0), attempt
+        return ListenerState.BACKOFF, self._backoff(attempt), attempt + 1
+
+    def _run_child(self, stop: threading.Event) -> tuple[Ending, bool]:
+        """Spawn one child, read it until it ends or is recycled; return (how it ended, was stable)."""
+        token = orphans.new_token()
+        child = self._spawn(token)
         if child is None:
-            return self._stats.last_error, False
+            return Ending(EndKind.FAULT, self._stats.last_error), False
         now = self._clock()
-        session = Session(child, now, now, LineBuffer(self.settings.max_line_bytes))
+        session = Session(child, now, now, LineBuffer(self.settings.max_line_bytes), token=token)
         try:
             reason = self._pump(session, stop)
         finally:
@@ -201,12 +229,13 @@ class Listener:
             session.connected_since is not None
             and ended - session.connected_since >= self.settings.backoff_stable_seconds
         )
-        return self._exit_detail(session, reason, code), stable
+        return self._ending(session, reason, code), stable
 
-    def _spawn(self) -> pexpect.spawn[bytes] | None:
-        self._set_state(ListenerState.STARTING, "")
+    def _spawn(self, token: str) -> pexpect.spawn[bytes] | None:
+        if self._stats.state not in (ListenerState.WAITING, ListenerState.LOGGED_OUT):
+            self._set_state(ListenerState.STARTING, "")
         try:
-            child = listen_child.spawn(self.argv, self._env)
+            child = listen_child.spawn(self.argv, self._env, token)
         except ZcaNotFound as exc:
             self._log.error("listener %s: %s", self.name, exc)
             self._update(last_error=str(exc), pid=None)
@@ -241,113 +270,6 @@ class Listener:
             self._mark_connected(session, "running (no banner; assumed connected)")
         return reason
 
-    # --- lines ------------------------------------------------------------------------------
-
-    def _feed(self, session: Session, data: bytes) -> None:
-        before = session.lines.oversize
-        for raw in session.lines.feed(data):
-            self._line(session, raw)
-        dropped = session.lines.oversize - before
-        if dropped:
-            self._log.warning("listener %s: discarded %d line(s) longer than %d bytes",
-                              self.name, dropped, self.settings.max_line_bytes)
-            self._update(oversize_lines=self._stats.oversize_lines + dropped, lines=self._stats.lines + dropped)
-
-    def _flush(self, session: Session) -> None:
-        rest = session.lines.flush()
-        if rest:
-            self._line(session, rest)
-
-    def _line(self, session: Session, raw: bytes) -> None:
-        for text in text_lines(raw):
-            self._update(lines=self._stats.lines + 1)
-            line = classify(text)
-            if line.kind is LineKind.JSON:
-                self._json_line(session, line.value)
-            elif line.kind is LineKind.LIFECYCLE:
-                self._lifecycle(session, line.value)
-            else:
-                self._status_line(session, line)
-
-    def _json_line(self, session: Session, obj: Any) -> None:
-        try:
-            event = InboundEvent.from_json(obj)
-        except (BadEvent, RecursionError) as exc:  # RecursionError: absurdly nested content
-            self._log.debug("listener %s: skipping JSON line: %s", self.name, exc)
-            self._update(skipped_lines=self._stats.skipped_lines + 1)
-            return
-        self._mark_connected(session, "receiving events")
-        self._deliver(event)
-
-    def _deliver(self, event: InboundEvent) -> None:
-        if self._seen.seen_before(event.dedupe_keys):
-            self._log.debug("listener %s: duplicate message %s dropped", self.name, event.msg_id or event.dedupe_keys)
-            self._update(duplicates=self._stats.duplicates + 1)
-            return
-        self._update(events=self._stats.events + 1, last_event_at=self._wall())
-        try:
-            self._on_event(event)
-        except Exception:  # noqa: BLE001 - a callback bug must not kill the listener
-            self._log.exception("listener %s: on_event callback failed (msgId %s)", self.name, event.msg_id)
-
-    def _status_line(self, session: Session, line: Line) -> None:
-        shown = line.text[:SHOWN_CHARS]
-        kind = line.kind
-        if kind is LineKind.CONNECTED:
-            session.saw_banner = True
-            self._log.info("listener %s: %s", self.name, shown)
-            self._mark_connected(session, shown)
-        elif kind is LineKind.LISTENING:
-            session.saw_banner = True
-            self._log.debug("listener %s: %s", self.name, shown)
-        elif kind is LineKind.CLOSED:
-            session.saw_banner = True
-            self._closed(session, shown)
-        elif kind is LineKind.LISTENER_ERROR:
-            self._log.warning("listener %s: %s", self.name, shown)
-            session.remember(shown)
-            self._update(last_error=shown)
-        elif kind is LineKind.RECYCLE:
-            self._log.info("listener %s: %s", self.name, shown)
-            session.remember(shown)
-        elif kind is LineKind.QUIET:
-            self._log.debug("listener %s: %s", self.name, shown)
-        else:
-            self._log.debug("listener %s: ignoring non-JSON line: %s", self.name, shown)
-            session.remember(shown)
-            self._update(skipped_lines=self._stats.skipped_lines + 1)
-
-    def _lifecycle(self, session: Session, obj: Mapping[str, Any]) -> None:
-        what = str(obj.get("event", ""))
-        session.saw_banner = True
-        if what == "connected":
-            self._mark_connected(session, "connected (lifecycle)")
-        elif what == "closed":
-            self._closed(session, f"Listener closed ({obj.get('code', '?')}) {obj.get('reason', '')}".strip())
-        elif what == "error":
-            message = f"Listener error: {obj.get('message', obj.get('error', ''))}"[:SHOWN_CHARS]
-            session.remember(message)
-            self._update(last_error=message)
-
-    def _closed(self, session: Session, text: str) -> None:
-        self._log.warning("listener %s: %s", self.name, text)
-        session.remember(text)
-        session.closed_at = self._clock()
-        session.closed_text = text
-        session.connected = False
-        session.connected_since = None
-        self._update(last_error=text)
-        self._set_state(ListenerState.STARTING, text)
-
-    def _mark_connected(self, session: Session, detail: str) -> None:
-        session.closed_at = None
-        if session.connected:
-            return
-        session.connected = True
-        session.connected_since = self._clock()
-        self._update(connected_at=self._wall())
-        self._set_state(ListenerState.CONNECTED, detail)
-
     # --- ending a child -----------------------------------------------------------------------
 
     def _finish(self, session: Session, *, deliver: bool) -> int | None:
@@ -359,48 +281,21 @@ class Listener:
             else:
                 self._feed(session, data)
 
-        code = listen_child.end(session.child, self.settings.kill_grace, output if deliver else None, self.name)
+        code = listen_child.end(session.child, self.settings.kill_grace, output if deliver else None, self.name,
+                                session.token)
         with self._lock:
             self._child = None
             self._stats = replace(self._stats, pid=None)
         return code
 
-    def _exit_detail(self, session: Session, reason: str | None, code: int | None) -> str:
-        """Log how a child ended and record it; return the text for on_state, e.g. ``exited with
-        code N: <last status line>`` (the log also names the error class that line reads as)."""
-        what = describe_exit(code)
+    def _ending(self, session: Session, reason: str | None, code: int | None) -> Ending:
+        """How the child ended (``listen_health.ending``), logged and recorded."""
         if reason == _STOP_REASON:
-            self._log.info("listener %s: stopped (%s)", self.name, what)
+            self._log.info("listener %s: stopped (%s)", self.name, describe_exit(code))
             self._update(last_exit_code=code)
-            return "stopped"
-        if reason is not None:
-            detail = f"recycled: {reason}"
-            self._log.warning("listener %s: %s", self.name, detail)
-        elif session.tail:
-            last, kind = listen_child.last_words(session, self.argv, code)
-            self._log.warning("listener %s: %s (%s): %s", self.name, what, kind, last)
-            detail = f"{what}: {last}"
-        else:
-            detail = what
-            self._log.warning("listener %s: %s", self.name, what)
-        self._update(last_exit_code=code, last_error=detail)
-        return detail
-
-    # --- state and stats ------------------------------------------------------------------------
-
-    def _update(self, **changes: Any) -> None:
-        with self._lock:
-            self._stats = replace(self._stats, **changes)
-
-    def _set_state(self, state: ListenerState, detail: str) -> None:
-        with self._lock:
-            if self._stats.state is state:
-                return
-            self._stats = replace(self._stats, state=state)
-        self._log.debug("listener %s: state %s (%s)", self.name, state.value, detail)
-        if self._on_state is None:
-            return
-        try:
-            self._on_state(state, detail)
-        except Exception:  # noqa: BLE001 - a callback bug must not kill the listener
-            self._log.exception("listener %s: on_state callback failed", self.name)
+            return Ending(EndKind.STOPPED, "stopped")
+        end = ending(code, list(session.tail), reason, argv=self.argv, closed=session.ever_closed)
+        quiet = end.kind in (EndKind.RECYCLE, EndKind.CLEAN)
+        self._log.log(logging.INFO if quiet else logging.WARNING, "listener %s: %s", self.name, end.detail)
+        self._update(last_exit_code=code, **({} if quiet else {"last_error": end.detail}))
+        return end

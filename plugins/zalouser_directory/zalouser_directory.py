@@ -12,7 +12,7 @@ from typing import Any
 from errbot import BotPlugin, ValidationException, botcmd
 
 from errbot_zalouser.model import ZaloGroup, ZaloUser
-from errbot_zalouser.plugins.support import MAX_LIMIT, Call, md_escape, table, zalouser_command
+from errbot_zalouser.plugins.support import MAX_LIMIT, Call, md_escape, one_line, table, zalouser_command
 from errbot_zalouser.service.api import SearchResult
 
 DEFAULT_CONFIG = {"LIMIT": 20}
@@ -75,7 +75,7 @@ def format_groups(result: SearchResult[ZaloGroup], query: str) -> str:
 
 def format_members(group: ZaloGroup, result: SearchResult[ZaloUser]) -> str:
     """``Members of <name> (<id>) (N)`` and a table."""
-    label = f"{md_escape(group.name)} ({group.group_id})" if group.name else group.group_id
+    label = f"{md_escape(one_line(group.name))} ({group.group_id})" if one_line(group.name) else group.group_id
     if not result.total:
         return f"No members found in {label}."
     shown = f"{len(result.rows)} of {result.total}" if result.omitted else str(result.total)

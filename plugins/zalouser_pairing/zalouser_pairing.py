@@ -21,7 +21,8 @@ class ZalouserPairing(BotPlugin):
     @botcmd(admin_only=True, syntax="[--account A]")
     @zalouser_command("pair list [--account A]")
     def pair_list(self, msg: Any, call: Call) -> str:
-        """List pending pairing requests: code, user id, name, account, age and expiry.
+        """List pending pairing requests (code, user id, name, account, age, expiry), the newcomers
+        turned away because the requests were full, and the requesters cooling down.
 
         Usage: !pair list [--account A]
         Without --account, the requests of every account are listed.
@@ -43,7 +44,8 @@ class ZalouserPairing(BotPlugin):
     @botcmd(admin_only=True, syntax="<code> [--account A]")
     @zalouser_command("pair deny <code> [--account A]", arity="one")
     def pair_deny(self, msg: Any, call: Call) -> str:
-        """Refuse a pending pairing request; the code stops working.
+        """Refuse a pending pairing request; the code stops working, and its sender gets no new code
+        for the cooldown (pairing.cooldownSeconds, a day by default).
 
         Usage: !pair deny <code> [--account A]
         """

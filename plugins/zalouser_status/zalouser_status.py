@@ -39,6 +39,20 @@ def _probe_line(probe: ProbeResult | None) -> str | None:
     return f"probe: failed, {md_escape(one_line(probe.error or 'no details', 200))}"
 
 
+def _safety_lines(status: AccountStatus, now: float) -> list[str]:
+    """Account safety and what was dropped on purpose; quiet lines are left out."""
+    lines = [f"first contacts in the last hour: {status.first_contacts}/{status.first_contacts_cap}"
+             + (" (pairing replies paused)" if status.pairing_replies_paused else "")]
+    if status.sending_paused_until and status.sending_paused_until > now:
+        lines.append(f"sending paused by a Zalo rate limit for {int(status.sending_paused_until - now) + 1}s more")
+    if status.dropped_replies or status.expired_replies:
+        lines.append(f"replies dropped: {status.dropped_replies} (queue full), {status.expired_replies} "
+                     "(waited too long)")
+    if status.old_events or status.replayed_events:
+        lines.append(f"inbound dropped: {status.old_events} too old, {status.replayed_events} seen before")
+    return lines
+
+
 def format_account(status: AccountStatus, now: float) -> str:
     """One block of lines for an account."""
     head = f"Account {md_escape(status.account)} (profile {md_escape(status.profile)})"
@@ -58,6 +72,7 @@ def format_account(status: AccountStatus, now: float) -> str:
         f"queue depth: {status.queue_depth}, failed sends: {status.failed_sends}",
         f"dmPolicy={status.dm_policy}, groupPolicy={status.group_policy}",
     ]
+    lines.extend(_safety_lines(status, now))
     probe = _probe_line(status.probe)
     if probe:
         lines.append(probe)

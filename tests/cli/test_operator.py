@@ -32,7 +32,7 @@ def test_list_shows_the_requests_and_how_to_answer_them_from_a_shell(cli, bot_co
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "Pairing requests (1)"
-    assert lines[1].split()[:4] == [CODE, STRANGER, "Người", "Lạ"] and "age 1m  expires in 58m" in lines[1]
+    assert lines[1].split()[:6] == [CODE, STRANGER, "Zalo", "name", '"Người', 'Lạ"'] and "age 1m  expires in 58m" in lines[1]
     assert lines[2] == ("Approve with python -m errbot_zalouser pairing approve <code>, refuse with "
                         "python -m errbot_zalouser pairing deny <code>.")
 
@@ -44,7 +44,7 @@ def test_list_without_requests(cli, bot_config):
 def test_approve_grants_consumes_and_tells_the_user(cli, sim, bot_config, stores, pending):
     result = cli("pairing", "approve", CODE.lower(), "-c", bot_config)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"Approved Người Lạ ({STRANGER}) on account default; they have been told.\n"
+    assert result.stdout == f'Approved {STRANGER} (Zalo name "Người Lạ") on account default; they have been told.\n'
     assert STRANGER in stores.approved.ids("default") and stores.pairing.load() == ()
     [entry] = stores.approved.entries("default")
     assert entry.source == "pairing" and entry.added_by.startswith("shell:")
@@ -76,8 +76,10 @@ def test_refusals_are_the_chat_sentences_on_stderr(cli, bot_config, pending, arg
 
 def test_deny(cli, bot_config, stores, pending):
     result = cli("pairing", "deny", CODE, "-c", bot_config)
-    assert result.stdout == f"Denied pairing request {CODE} from Người Lạ ({STRANGER}) on account default.\n"
-    assert stores.pairing.load() == ()
+    assert result.stdout == (f'Denied pairing request {CODE} from {STRANGER} (Zalo name "Người Lạ") on account default; '
+                             "they get no new code during the cooldown.\n")
+    [denied] = stores.pairing.load()  # kept, denied, while its sender cools down (issue 12)
+    assert denied.code == CODE and denied.denied_at is not None
 
 
 def test_allowlist_add_show_remove_by_name(cli, sim, bot_config, stores):

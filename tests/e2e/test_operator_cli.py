@@ -44,8 +44,6 @@ def test_a_code_the_bot_handed_out_is_approved_from_a_shell(bot):
     assert bot.proc.poll() is None
 
 
-@pytest.mark.xfail(strict=True, reason="the running bot follows store files changed by another process once "
-                                       "the issue-12 change (access effective at once) is merged")
 def test_the_running_bot_serves_a_sender_approved_from_a_shell(bot):
     code = _code_for_the_stranger(bot)
     assert _cli(bot, "pairing", "approve", code).returncode == 0

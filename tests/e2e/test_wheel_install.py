@@ -182,7 +182,7 @@ def test_init_then_errbot_pairs_strangers_from_chat_and_from_a_shell(newcomer: N
     assert "Some plugins failed" not in bot.output and "Traceback" not in bot.output
 
     code = _code(newcomer.say(STRANGER, "hi"))
-    newcomer.wait_told(ADMIN, f"Approve with: !pair approve {code}")  # the admins' notice
+    newcomer.wait_told(ADMIN, f"approve with !pair approve {code}")  # the admins' notice
     assert newcomer.say(ADMIN, f"!pair approve {code}")[-1] == (f"Approved {STRANGER} on account default; "
                                                                "they have been told.")
     newcomer.wait_told(STRANGER, APPROVED)
@@ -196,7 +196,7 @@ def test_init_then_errbot_pairs_strangers_from_chat_and_from_a_shell(newcomer: N
     code = _code(newcomer.say(LINH, "hi"))
     approved = newcomer.cli("pairing", "approve", code)  # ./config.py, found without -c
     assert approved.returncode == 0, approved.stderr
-    assert approved.stdout == f"Approved Phạm Linh ({LINH}) on account default; they have been told.\n"
+    assert approved.stdout == f'Approved {LINH} (Zalo name "Phạm Linh") on account default; they have been told.\n'
     newcomer.wait_told(LINH, APPROVED)
 
     second = newcomer.start(wait=False)
@@ -220,7 +220,7 @@ def test_errbots_own_init_with_the_backend_named_answers_pair_approve(newcomer: 
                      '"ChatRoom")\n')
     bot = newcomer.start()
     code = _code(newcomer.say(STRANGER, "hi"))
-    newcomer.wait_told(ADMIN, f"Approve with: !pair approve {code}")
+    newcomer.wait_told(ADMIN, f"approve with !pair approve {code}")
     assert newcomer.say(ADMIN, f"!pair approve {code}")[-1].startswith(f"Approved {STRANGER}")
     newcomer.wait_told(STRANGER, APPROVED)
     assert newcomer.say(STRANGER, "!room list")[-1] == "You're not allowed to access this command from this user"

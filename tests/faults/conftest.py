@@ -22,6 +22,7 @@ from errbot_zalouser.simulator.control import SimControl
 from errbot_zalouser.transport.capabilities import TOOL_ENV
 from errbot_zalouser.transport.runner import CliRunner
 from tests.e2e.conftest import ADMIN, FRIEND, STRANGER, WORK_CHAT, bot_factory  # noqa: F401 - fixture
+from tests.faults.harness import FAST_OUTBOUND, make_service  # noqa: F401 - fixture
 from tests.transport.conftest import pid_alive, wait_until
 
 __all__ = ["ADMIN", "FRIEND", "STRANGER", "WORK_CHAT", "pid_alive", "wait_until"]
@@ -29,13 +30,7 @@ __all__ = ["ADMIN", "FRIEND", "STRANGER", "WORK_CHAT", "pid_alive", "wait_until"
 FAULT_PLUGINS = Path(__file__).resolve().parent / "plugins"
 
 #: Outbound settings for the in-process service: fast, few attempts, short backoff.
-FAST_SERVICE_OUTBOUND = {
-    "ratePerSecond": 50,
-    "burst": 50,
-    "maxAttempts": 3,
-    "retryBaseSeconds": 0.05,
-    "retryMaxSeconds": 0.2,
-}
+FAST_SERVICE_OUTBOUND = FAST_OUTBOUND
 
 
 def recorder_config(record_file: Path) -> str:

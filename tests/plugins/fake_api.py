@@ -16,7 +16,14 @@ from errbot_zalouser import ids
 from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError
 from errbot_zalouser.model import ApprovedEntry, GroupAllowEntry, PairingRequest, Target, ZaloGroup, ZaloUser
 from errbot_zalouser.policy.access import Decision, Outcome
-from errbot_zalouser.service.api import AccountStatus, AllowEntryView, AllowlistView, ProbeResult, SearchResult
+from errbot_zalouser.service.api import (
+    AccountStatus,
+    AllowEntryView,
+    AllowlistView,
+    PairingWaitlist,
+    ProbeResult,
+    SearchResult,
+)
 from errbot_zalouser.service.directory import DirectoryCache
 
 FRIENDS = (
@@ -57,6 +64,7 @@ class FakeApi:
         self.fail: dict[str, Exception] = {}
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.told: list[str] = []
+        self.waitlist = PairingWaitlist()
         self.fetches: Counter[str] = Counter()
         self.directory = DirectoryCache(self._friends, self._groups, self._members, self._me)
 
@@ -126,6 +134,12 @@ class FakeApi:
 
     def pairing_ttl(self, account: str | None = None) -> float:
         return 3600.0
+
+    def pairing_waitlist(self, account: str | None = None) -> PairingWaitlist:
+        self._record("pairing_waitlist", account)
+        return PairingWaitlist(
+            tuple(n for n in self.waitlist.turned_away if account is None or n.account == account),
+            tuple(c for c in self.waitlist.cooling if account is None or c.account == account))
 
     def check(self, account: str | None, sender_id: str, group_id: str | None = None) -> Decision:
         # The policy itself is tested in tests/policy; here every sender passes the companion gate.

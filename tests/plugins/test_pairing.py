@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from errbot_zalouser.errors import ZcaNotAuthenticated
 from errbot_zalouser.model import ApprovedEntry
@@ -27,7 +28,7 @@ def test_list_shows_every_column(testbot, api: FakeApi) -> None:
     lines = testbot.exec_command("!pair list").splitlines()
     assert lines[0] == "Pairing requests (2)"
     assert lines[1].split() == [
-        "ABCD2345", "1001", "Nguyễn", "Văn", "An", "default", "age", "5m", "expires", "in", "55m"
+        "ABCD2345", "1001", "Zalo", "name", '"Nguyễn', "Văn", 'An"', "default", "age", "5m", "expires", "in", "55m"
     ]
     assert lines[2].split()[:2] == ["QRST2345", "1002"]
     assert "expires in 59m" in lines[2]
@@ -50,13 +51,13 @@ def test_list_filters_by_account(testbot) -> None:
     api.add_request("WORK2345", "1002", "Bích", account="work")
     reply = testbot.exec_command("!pair list --account work")
     assert "WORK2345" in reply and "ABCD2345" not in reply
-    assert api.calls[-1] == ("pairing_requests", ("work",), {})
+    assert ("pairing_requests", ("work",), {}) in api.calls and api.calls[-1] == ("pairing_waitlist", ("work",), {})
 
 
 def test_approve_is_case_insensitive_and_tells_the_user(testbot, api: FakeApi) -> None:
     api.add_request("ABCD2345", "1001", "Nguyễn Văn An")
     reply = testbot.exec_command("!pair approve abcd2345")
-    assert reply == "Approved Nguyễn Văn An (1001) on account default; they have been told."
+    assert reply == 'Approved 1001 (Zalo name "Nguyễn Văn An") on account default; they have been told.'
     assert api.told == ["1001"]
     assert ("approve_pairing", ("ABCD2345",), {"account": None, "approver": "zalouser:111"}) in api.calls
     assert testbot.exec_command("!pair list") == "No pending pairing requests."
@@ -90,7 +91,7 @@ def test_unknown_account(testbot, api: FakeApi) -> None:
 def test_deny(testbot, api: FakeApi) -> None:
     api.add_request("ABCD2345", "1001", "Nguyễn Văn An")
     assert testbot.exec_command("!pair deny AbCd2345") == (
-        "Denied pairing request ABCD2345 from Nguyễn Văn An (1001) on account default."
+        'Denied pairing request ABCD2345 from 1001 (Zalo name "Nguyễn Văn An") on account default; they get no new code during the cooldown.'
     )
     assert api.requests == [] and api.approved == [] and api.told == []
 
@@ -101,9 +102,9 @@ def test_revoke_by_id_and_by_name(testbot, api: FakeApi) -> None:
         ApprovedEntry("1003", "default", "chat", 0.0, "Đào Minh Đức"),
     ]
     assert testbot.exec_command("!pair revoke 1001") == (
-        "Revoked Nguyễn Văn An (1001) on account default; they are no longer allowed to message the bot."
+        'Revoked 1001 (Zalo name "Nguyễn Văn An") on account default; they are no longer allowed to message the bot.'
     )
-    assert testbot.exec_command("!pair revoke Đào Minh Đức").startswith("Revoked Đào Minh Đức (1003)")
+    assert testbot.exec_command("!pair revoke Đào Minh Đức").startswith("Revoked 1003 (Zalo name \"Đào Minh Đức\")")
     assert api.approved == []
 
 
@@ -135,3 +136,20 @@ def test_zca_error_is_one_short_line(testbot, api: FakeApi) -> None:
 def test_unexpected_error_does_not_leak_details(testbot, api: FakeApi) -> None:
     api.fail["pairing_requests"] = RuntimeError("secret internals")
     assert testbot.exec_command("!pair list") == "!pair list failed unexpectedly; see the bot log."
+
+
+def test_list_shows_who_waits_and_who_cools_down(testbot) -> None:
+    from errbot_zalouser.service.api import CoolingDown, Newcomer, PairingWaitlist
+
+    api = FakeApi()
+    testbot.bot.zalouser = api
+    now = time.time()
+    api.waitlist = PairingWaitlist(
+        (Newcomer("2001", "default", "New\u202ecomer", now - 600, now - 60, 4),),
+        (CoolingDown("2002", "default", "Denied one", "denied", now + 7200),),
+    )
+    reply = testbot.exec_command("!pair list")
+    assert reply.startswith("No pending pairing requests.")
+    assert "Waiting, no code" in reply and "2001" in reply and 'Zalo name "Newcomer"' in reply
+    assert "4 message(s)" in reply and "allowlist add" in reply
+    assert "Cooling down (1)" in reply and "2002" in reply and "denied" in reply and "new code in 2h00m" in reply

@@ -24,8 +24,21 @@ def test_status_lines(testbot, api: FakeApi) -> None:
         "last inbound: 2m ago, last outbound: 2h00m ago",
         "queue depth: 2, failed sends: 0",
         "dmPolicy=pairing, groupPolicy=allowlist",
+        "first contacts in the last hour: 0/0",
     ]
     assert ("status", (), {"probe": False}) in api.calls
+
+
+def test_status_shows_account_safety_and_drops(testbot, api: FakeApi) -> None:
+    now = time.time()
+    api.statuses = [replace(api.statuses[0], first_contacts=10, first_contacts_cap=10, pairing_replies_paused=True,
+                            sending_paused_until=now + 30, dropped_replies=280, expired_replies=3,
+                            old_events=2, replayed_events=1)]
+    lines = testbot.exec_command("!zalouser status").splitlines()
+    assert "first contacts in the last hour: 10/10 (pairing replies paused)" in lines
+    assert any(line.startswith("sending paused by a Zalo rate limit for 3") for line in lines)
+    assert "replies dropped: 280 (queue full), 3 (waited too long)" in lines
+    assert "inbound dropped: 2 too old, 1 seen before" in lines
 
 
 def test_status_shows_the_service_warnings(testbot, api: FakeApi) -> None:

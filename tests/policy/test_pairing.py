@@ -132,7 +132,7 @@ def test_same_sender_on_two_accounts_gets_two_requests_with_distinct_codes():
 
 def test_a_lowered_cap_keeps_the_most_recently_seen():
     requests = tuple(PairingRequest(f"CODE000{i}", str(i), "default", 0.0, float(i)) for i in range(2, 7))
-    trimmed, request, created = add(requests, "3", 10.0)
+    trimmed, request, created = add(requests, "3", 100.0)
     assert {r.user_id for r in trimmed} == {"3", "5", "6"}
     assert not created and request.user_id == "3"
 

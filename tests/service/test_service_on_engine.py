@@ -8,6 +8,7 @@ Skipped, saying why, where Node.js 18+ is not installed (the ``node`` fixture).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,19 +35,22 @@ Make = Callable[..., ZalouserService]
 
 @pytest.fixture
 def make_service(node: str, fake: FakeZca, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Make]:
-    """``make(block=None, **zca_js)`` -> a ZalouserService whose account runs on the engine over ``fake``.
+    """``make(block=None, notify_admins=None, **zca_js)`` -> a ZalouserService whose account runs on the
+    engine over ``fake``.
     Its `zca` runner is in-process zca-sim on an empty folder, recording every command (there
     should be none)."""
     monkeypatch.setenv("FAKE_ZCA_HOME", str(fake.state_dir))
     made: list[ZalouserService] = []
 
-    def make(block: dict[str, Any] | None = None, **zca_js: str) -> ZalouserService:
+    def make(block: dict[str, Any] | None = None, notify_admins: Callable[[str], None] | None = None,
+             **zca_js: str) -> ZalouserService:
         settings = parse_channel_block({
             "engine": "zca-js", "outbound": FAST,
             "zcaJs": {"package": fake.module, "node": node, "openzcaHome": str(fake.openzca_home), **zca_js},
             "listener": {"backoffInitialSeconds": 0.1, "backoffMaxSeconds": 0.3},
             **(block or {})}, zca="zca", env={})
-        service = ZalouserService(settings, tmp_path / f"data{len(made)}", runner=InProcessZca(tmp_path / "no-zca"))
+        service = ZalouserService(settings, tmp_path / f"data{len(made)}", runner=InProcessZca(tmp_path / "no-zca"),
+                                  notify_admins=notify_admins)
         made.append(service)
         return service
 
@@ -139,3 +143,24 @@ def test_formatting_plain_sends_the_readable_form_without_ranges(make_service, f
     [row] = fake.wait_sent(1)
     assert (row["text"], row["styles"]) == (plain_form(from_markdown(markdown)).text, [])
     assert "• a" in row["text"]
+
+
+def test_a_logged_out_engine_account_is_told_once_and_resumes(make_service, fake):
+    """The health rules of the `zca` listener hold on the engine: a profile logged out while the
+    bot runs is said to the admins once, retried slowly, and said again when it is back."""
+    notices: list[str] = []
+    service = make_service({"listener": {"backoffInitialSeconds": 0.1, "loggedOutRetrySeconds": 1}},
+                           notify_admins=notices.append)
+    service.preflight()
+    connected = threading.Event()
+    service.start(lambda account, event: None, lambda account, change: connected.set() if change.connected else None)
+    assert connected.wait(15)
+    fake.set_logged_in(False)
+    fake.close_connection(3003, "kicked")
+    assert wait_until(lambda: any("is logged out" in n for n in notices), 15)
+    [status] = service.status()
+    assert status.listener_state == "logged_out" and any("errbot_zalouser login" in w for w in status.warnings)
+    time.sleep(2.5)
+    assert len([n for n in notices if "is logged out" in n]) == 1  # once, however many retries
+    fake.set_logged_in(True)
+    assert wait_until(lambda: any("is logged in again" in n for n in notices), 15)

@@ -58,16 +58,18 @@ def test_pairing_upsert_list_take(stores):
     store = PairingBook(stores.pairing)
     first, created = store.upsert("default", "1", "Ann", 10.0, **LIMITS)
     assert created and first.name == "Ann"
-    again, created = store.upsert("default", "1", "Ann", 20.0, **LIMITS)
-    assert not created and again.code == first.code and again.last_seen_at == 20.0
+    unchanged, created = store.upsert("default", "1", "Ann", 20.0, **LIMITS)  # within a minute: no write
+    assert not created and unchanged == first
+    again, created = store.upsert("default", "1", "Ann", 75.0, **LIMITS)
+    assert not created and again.code == first.code and again.last_seen_at == 75.0
     second, _ = store.upsert("work", "2", "", 5.0, **LIMITS)
-    assert [r.user_id for r in store.list(None, 30.0, TTL)] == ["2", "1"]  # oldest first
-    assert store.list("work", 30.0, TTL) == [second]
-    assert store.find(first.code.lower(), None, 30.0, TTL) == again
-    assert store.take(first.code.lower(), "work", 30.0, TTL) is None
-    assert store.take(f" {first.code.lower()} ", "default", 30.0, TTL) == again
-    assert store.take(first.code, None, 30.0, TTL) is None
-    assert store.list(None, 30.0, TTL) == [second]
+    assert [r.user_id for r in store.list(None, 80.0, TTL)] == ["2", "1"]  # oldest first
+    assert store.list("work", 80.0, TTL) == [second]
+    assert store.find(first.code.lower(), None, 80.0, TTL) == again
+    assert store.take(first.code.lower(), "work", 80.0, TTL) is None
+    assert store.take(f" {first.code.lower()} ", "default", 80.0, TTL) == again
+    assert store.take(first.code, None, 80.0, TTL) is None
+    assert store.list(None, 80.0, TTL) == [second]
 
 
 def test_pairing_cap_and_expiry(stores):
@@ -381,3 +383,25 @@ def test_files_always_parse_after_kill_9(tmp_path):
     stores = open_stores(folder)
     assert stores.approved.entries(None)
     assert len(PairingBook(stores.pairing).list(None, 1.0, 1e12)) <= 3
+
+
+def test_signature_changes_with_every_change_and_only_then(stores):
+    for store, entry in ((stores.approved, approved("1")), (stores.group_allow, group("7"))):
+        before = store.signature()
+        assert store.signature() == before
+        store.add(entry)
+        after_add = store.signature()
+        assert after_add != before
+        assert not store.add(entry) and store.signature() == after_add  # no change: same signature
+        store.remove(entry.account, store._key(entry))
+        assert store.signature() != after_add
+
+
+def test_signature_sees_a_file_rewritten_by_hand(tmp_path):
+    stores = open_stores(tmp_path)
+    stores.approved.add(approved("1"))
+    before = stores.approved.signature()
+    path = tmp_path / "zalouser" / "approved.json"
+    path.write_text(path.read_text().replace('"1"', '"2"'))  # same size, same inode, written in place
+    assert stores.approved.signature() != before
+    assert stores.approved.ids("default") == {"2"}

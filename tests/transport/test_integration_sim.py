@@ -287,13 +287,17 @@ def test_listener_stall_is_recycled(listen, sim):
     assert any("stalled" in d for d in rec.details(ListenerState.BACKOFF))
 
 
-def test_listener_not_logged_in_is_reported(listen, sim):
-    sim.set_surface("legacy")  # issue 10 item 6 (listener health): 0.1.58 says "has no credentials"
+@pytest.mark.parametrize("surface", ["legacy", "0.1.58"])
+def test_listener_not_logged_in_is_reported(listen, sim, surface):
+    """Logged out is no crash: state LOGGED_OUT (not BACKOFF), re-probed slowly, resumed by itself."""
+    sim.set_surface(surface)
     sim.set_logged_in(False)
-    listener, rec = listen()
+    listener, rec = listen(replace(LISTEN_FAST, logged_out_retry_seconds=0.5))
     listener.start()
-    assert wait_until(lambda: rec.details(ListenerState.BACKOFF), timeout=8)
-    assert "not logged in" in rec.details(ListenerState.BACKOFF)[0]
+    assert wait_until(lambda: rec.details(ListenerState.LOGGED_OUT), timeout=8)
+    detail = rec.details(ListenerState.LOGGED_OUT)[0]
+    assert "not logged in" in detail or "has no credentials" in detail
+    assert rec.details(ListenerState.BACKOFF) == [] and listener.stats.restarts == 0
     sim.set_logged_in(True)
     sim.inject_dm(friend(sim), "logged in now", msg_id="500")
     assert wait_until(lambda: rec.texts() == ["logged in now"], timeout=10)

@@ -189,10 +189,11 @@ def test_a_child_killed_by_a_signal_is_restarted(fake_listen):
 
 
 def test_not_logged_in_exit_is_reported_with_the_stderr_text(fake_listen):
-    fake = fake_listen([[{"out": "Error: Profile default: not logged in\n"}, {"exit": 1}]])
+    fake = fake_listen([[{"out": "Error: Profile default: not logged in\n"}, {"exit": 1}]],
+                       settings=replace(FAST, logged_out_retry_seconds=0.2))
     fake.listener.start()
     assert wait_until(lambda: fake.starts() >= 2)
-    details = fake.recorder.details(ListenerState.BACKOFF)
+    details = fake.recorder.details(ListenerState.LOGGED_OUT)
     assert details and "not logged in" in details[0] and "code 1" in details[0]
     assert "not logged in" in fake.listener.stats.last_error
     assert ListenerState.CONNECTED not in fake.recorder.state_names()
