@@ -23,7 +23,8 @@ from typing import Any
 
 from bench.common import load_average, machine_info, prepare_environment
 
-BENCHMARKS = ("inbound", "latency", "outbound", "directory", "memory", "startup", "engine", "zcasim", "health")
+BENCHMARKS = ("inbound", "latency", "outbound", "directory", "memory", "startup", "engine", "zcasim", "health",
+              "rich")
 RESULTS = Path(__file__).resolve().with_name("results.json")
 
 

@@ -96,6 +96,14 @@ class ZcaRateLimited(ZcaError):
     pauses_account: ClassVar[bool] = True
 
 
+class ZcaListenerStarting(ZcaError):
+    """An upload found the account's listener holding the profile but not yet (or no longer)
+    lending its connection (`listen.sock`): it starts or stops. Nothing was sent; a moment later
+    it works."""
+
+    retryable = True
+
+
 class ZcaBlocked(ZcaError):
     """Zalo refuses delivery to this peer (code 123: blocked, or stranger limit)."""
 
@@ -108,10 +116,18 @@ class ZcaBadOutput(ZcaError):
     """The command succeeded but its output could not be understood."""
 
 
+class ZcaQuoteRefused(ZcaCommandFailed):
+    """The tool refused the message a reply quotes (``--reply-message``) before sending anything:
+    a field it needs is missing, or the quoted message belongs to another thread. The reply can
+    go without its quote."""
+
+
 # Ordered: the first pattern that matches stderr decides the class.
 _STDERR_CLASSES: tuple[tuple[re.Pattern[str], type[ZcaError]], ...] = (
     (re.compile(r"not logged in|has no credentials|not authenticated|zpw_sek|login required", re.I),
      ZcaNotAuthenticated),
+    (re.compile(r"reply message|--reply-message|Reply source|quote type is not available", re.I), ZcaQuoteRefused),
+    (re.compile(r"Active listener owner detected", re.I), ZcaListenerStarting),
     (re.compile(r"Vượt quá số request|rate.?limit|Retry limit|\b221\b|-69\b", re.I), ZcaRateLimited),
     (re.compile(r"Không thể nhận tin nhắn|\b123\b.*block|blocked", re.I), ZcaBlocked),
     (re.compile(r"ENOENT|command not found", re.I), ZcaNotFound),
@@ -154,6 +170,19 @@ class EngineUnavailable(ZcaError):
 class EngineLost(ZcaTimeout):
     """The engine died, or the connection to Zalo broke, with the request in flight: unknown whether
     it was sent. A ZcaTimeout, because that is what it means for delivery."""
+
+
+class NotSupported(ZalouserError):
+    """The account's `zca` binary cannot do what was asked (an option or command it does not list)."""
+
+
+class NotSent(ZalouserError):
+    """An item was dropped unsent: its conversation's queue was full, or it waited past its age limit."""
+
+
+class MediaError(ZalouserError):
+    """A file to send was refused before it was queued: over the size limit, unreadable, or of a
+    kind Zalo cannot take. The message says which, and what to do."""
 
 
 class NotFound(PolicyError):

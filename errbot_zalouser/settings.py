@@ -19,6 +19,7 @@ from errbot_zalouser.errors import NotFound
 ROOT = "channels.zalouser"
 """Where the block lives in an OpenClaw config; every configuration key path starts with it."""
 MAX_TEXT_CHUNK = 2000
+DEFAULT_MEDIA_MAX_MB = 20.0  # openzca's own limit on a file it downloads (20 MiB)
 
 
 class DmPolicy(StrEnum):
@@ -137,7 +138,6 @@ class ListenerConfig:
     backoff_initial_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
     max_event_age_seconds: float | None = 600.0  # older inbound events are dropped (None: no limit)
-    supervised: bool = False  # openzca --supervised; set from the binary's capabilities, not a config key
     heartbeat_seconds: float = 30.0
     logged_out_retry_seconds: float = 30.0
     lock_retry_seconds: float = 30.0
@@ -152,6 +152,17 @@ class ZcaJsSettings:
     package: str | None = None  # a zca-js package folder (or stand-in module) used as it is, unchecked
     node: str = "node"
     openzca_home: str | None = None  # where `zca auth login` keeps profiles ($OPENZCA_HOME, else ~/.openzca)
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    """Where the `zca` listener saves the files the bot is given, and how long they are kept.
+
+    ``folder`` None: ``<BOT_DATA_DIR>/zalouser/media``; each account has its own folder in it.
+    ``retention_hours`` 0: the bot never deletes a file there (someone else cleans it up)."""
+
+    folder: str | None = None
+    retention_hours: float = 24.0
 
 
 @dataclass(frozen=True)
@@ -176,6 +187,7 @@ class AccountConfig:
     text_chunk_limit: int = MAX_TEXT_CHUNK
     formatting: Formatting = Formatting.AUTO
     engine: EngineKind = EngineKind.CLI
+    media_max_mb: float = DEFAULT_MEDIA_MAX_MB  # the largest file the bot is given or sends
     pairing: PairingSettings = field(default_factory=PairingSettings)
     name_matching: bool = False
     config_path: str = ROOT
@@ -190,6 +202,11 @@ class AccountConfig:
         object.__setattr__(self, "group_allow_from", tuple(self.group_allow_from))
         object.__setattr__(self, "groups", _frozen_rules(self.groups))
 
+    @property
+    def media_max_bytes(self) -> int:
+        """``media_max_mb`` in bytes."""
+        return int(self.media_max_mb * 1024 * 1024)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -201,6 +218,7 @@ class Settings:
     outbound: OutboundSettings = field(default_factory=OutboundSettings)
     listener: ListenerConfig = field(default_factory=ListenerConfig)
     zca_js: ZcaJsSettings = field(default_factory=ZcaJsSettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
     warnings: tuple[str, ...] = ()
 
     def account(self, account_id: str | None = None) -> AccountConfig:

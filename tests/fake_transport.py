@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from errbot_zalouser.model import InboundEvent
+from errbot_zalouser.model import Inbound, InboundEvent, InboundReaction
 from errbot_zalouser.simulator import cli as sim_cli
 from errbot_zalouser.transport.listener import ListenerSettings, ListenerState, ListenerStats
 from errbot_zalouser.transport.runner import CompletedRun
@@ -46,7 +46,7 @@ class InProcessZca:
 class FakeListener:
     """Built by the service like ``Listener(executable, profile, on_event, on_state=, settings=, env=, name=)``."""
 
-    def __init__(self, executable: str, profile: str, on_event: Callable[[InboundEvent], None], *,
+    def __init__(self, executable: str, profile: str, on_event: Callable[[Inbound], None], *,
                  on_state: Callable[[ListenerState, str], None] | None = None,
                  settings: ListenerSettings | None = None, env: Mapping[str, str] | None = None,
                  name: str = "default") -> None:
@@ -79,6 +79,10 @@ class FakeListener:
     def deliver(self, event: Mapping[str, Any]) -> None:
         """One JSON line of `zca listen -r`, already decoded."""
         self._on_event(InboundEvent.from_json(event))
+
+    def deliver_reaction(self, reaction: Mapping[str, Any]) -> None:
+        """A reaction, as the zca-js engine's listener reports one."""
+        self._on_event(InboundReaction.from_json(reaction))
 
     def _set_state(self, state: ListenerState, detail: str = "") -> None:
         self._stats = replace(self._stats, state=state)

@@ -8,8 +8,10 @@ from errbot_zalouser.errors import (
     ZcaBlocked,
     ZcaCommandFailed,
     ZcaError,
+    ZcaListenerStarting,
     ZcaNotAuthenticated,
     ZcaNotFound,
+    ZcaQuoteRefused,
     ZcaRateLimited,
     ZcaTimeout,
     ZcaUnreachable,
@@ -39,6 +41,14 @@ ARGV = ("zca", "--profile", "default", "msg", "send", "-g", "--", "6918273645501
         (1, "Error: connect ECONNREFUSED 203.0.113.5:443", ZcaUnreachable),
         (1, "Error: getaddrinfo ENOTFOUND wpa.chat.zalo.me", ZcaUnreachable),
         (1, "Error: getaddrinfo EAI_AGAIN wpa.chat.zalo.me", ZcaUnreachable),
+        (1, "Error: Missing reply message cliMsgId.", ZcaQuoteRefused),
+        (1, "Error: Reply message belongs to a different thread.", ZcaQuoteRefused),
+        (1, "Error: Invalid JSON for --reply-message: Unexpected end of JSON input", ZcaQuoteRefused),
+        (1, "Error: Reply source not found in DB: 77", ZcaQuoteRefused),
+        (1, "Error: The `group.poll` quote type is not available", ZcaQuoteRefused),
+        (1, 'Error: Active listener owner detected for profile "default" (pid 4242), but upload IPC is unavailable. '
+            "Restart `openzca listen` with latest version or set OPENZCA_UPLOAD_ENFORCE_SINGLE_OWNER=0 to allow "
+            "fallback listener startup.", ZcaListenerStarting),
         (1, "Error: Group not found: 6918273645501928374", ZcaCommandFailed),
         (1, "error: unknown option '-m'", ZcaCommandFailed),
         (1, "", ZcaCommandFailed),
@@ -60,9 +70,11 @@ def test_classify_failure(code, stderr, cls):
         (ZcaTimeout, True, True),  # it may be in the chat already
         (ZcaUnreachable, True, False),
         (ZcaRateLimited, True, False),
+        (ZcaListenerStarting, True, False),  # the upload was refused before anything was sent
         (ZcaBlocked, False, False),
         (ZcaNotAuthenticated, False, False),
         (ZcaCommandFailed, False, False),
+        (ZcaQuoteRefused, False, False),
         (ZcaNotFound, False, False),
     ],
 )

@@ -1,9 +1,11 @@
 """The Errbot backend: thin glue between errbot and ZalouserService.
 
 Threads: each account's listener thread only enqueues; ``serve_once`` (errbot's main thread) is
-the dispatcher that runs the gate and calls ``callback_message``; errbot's pool threads call
-``send_message``, which hands the reply's Markdown to the service: it is rendered there, per
-account, for what that account's `zca` can show (see service/outbox.py).
+the dispatcher that runs the gate and calls ``callback_message`` (``callback_mention`` and
+``callback_reaction`` too); errbot's pool threads call ``send_message``, which hands the reply's
+Markdown to the service: it is rendered there, per account, for what that account's `zca` can
+show (see service/outbox.py). What a plugin receives is in ``inbound.py``; files a plugin sends
+with ``send_stream_request`` go through ``streams.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import queue
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 from cachetools import TTLCache
 from errbot.backends.base import ONLINE, Message, Person, Room
@@ -22,7 +24,6 @@ from errbot.core import ErrBot
 from errbot_zalouser import untrusted
 from errbot_zalouser.backend.defaults import complete_config
 from errbot_zalouser.backend.identifiers import (
-    ZaloOccupant,
     ZaloPerson,
     ZaloRoom,
     ZaloRoomError,
@@ -30,8 +31,10 @@ from errbot_zalouser.backend.identifiers import (
     first_line,
     parse_identifier,
 )
+from errbot_zalouser.backend.inbound import mentioned_people, to_message, to_reaction
+from errbot_zalouser.backend.streams import StreamSender, ZaloStream
 from errbot_zalouser.errors import NotFound, PolicyError, ZalouserError, ZcaError
-from errbot_zalouser.model import InboundEvent, Target, ZaloUser
+from errbot_zalouser.model import Inbound, InboundEvent, InboundReaction, Target, ZaloUser
 from errbot_zalouser.service.service import ListenerChange, ZalouserService
 
 log = logging.getLogger(__name__)
@@ -48,7 +51,7 @@ class ZalouserBackend(ErrBot):
 
     def __init__(self, config: Any, service_factory: ServiceFactory = ZalouserService.from_bot_config) -> None:
         super().__init__(config)
-        self._inbox: queue.Queue[tuple[str, InboundEvent | ListenerChange]] = queue.Queue()
+        self._inbox: queue.Queue[tuple[str, Inbound | ListenerChange]] = queue.Queue()
         self._stopping = threading.Event()
         self._connected = False
         self._shut_down = False
@@ -66,6 +69,7 @@ class ZalouserBackend(ErrBot):
             # errbot logs any other exception with a traceback; a start-up problem is one line.
             raise SystemExit(f"Zalouser backend cannot start: {exc}") from None
         self.zalouser = service
+        self._streams = StreamSender(service)
         me = self.zalouser.self_user()
         if me is None:  # preflight learns it for every enabled account
             raise SystemExit("Zalouser backend cannot start: the default account's own Zalo user is unknown")
@@ -88,6 +92,9 @@ class ZalouserBackend(ErrBot):
 
     def build_reply(self, msg: Message, text: str | None = None, private: bool = False,
                     threaded: bool = False) -> Message:
+        """A reply to ``msg``: in its group (or to the sender's DM when ``private``). ``threaded``
+        quotes ``msg`` when the reply goes to the thread ``msg`` came from (Zalo's quote reply,
+        where the zca binary has ``--reply-message``; a plain reply elsewhere)."""
         reply = self.build_message(text)
         reply.frm = self.bot_identifier
         account = self._account_of(msg)
@@ -97,6 +104,9 @@ class ZalouserBackend(ErrBot):
             sender = msg.frm
             reply.to = ZaloPerson(sender.user_id, sender.fullname, account)
         reply.extras["account"] = account
+        extras = msg.extras or {}
+        if threaded and extras.get("msg_id") and _target(reply.to).thread_id == extras.get("thread_id"):
+            reply.extras["reply_to"] = extras["msg_id"]
         return reply
 
     def query_room(self, room: str) -> ZaloRoom:
@@ -137,10 +147,24 @@ class ZalouserBackend(ErrBot):
         return self.zalouser.members_of(group_id)
 
     def send_stream_request(self, user: Any, fsource: Any, name: str | None = None, size: int | None = None,
-                            stream_type: str | None = None) -> NoReturn:
-        raise NotImplementedError(
-            "Zalouser cannot upload file streams; send a public URL with self._bot.send_url(identifier, url)"
-        )
+                            stream_type: str | None = None) -> ZaloStream:
+        """Send a binary file object to a person or group as a photo (JPEG, PNG, WebP), video (MP4),
+        voice message (audio, delivered as an audio file) or file, by ``stream_type`` (a MIME type,
+        or photo/video/audio/document) else by ``name``. Returns at once; the Stream reports
+        success, or error with its ``reason`` (over ``mediaMaxMb``, unreadable, a type Zalo
+        cannot take, a failed send). See backend/streams.py."""
+        return self._streams.send(user, getattr(user, "account", None) or self.zalouser.default_account,
+                                  _target(user), fsource, name, size, stream_type)
+
+    def react(self, msg: Message, reaction: str) -> None:
+        """React to a message the bot received with an emoji (❤️ 👍 😆 😮 😭 😡), a Zalo reaction
+        name (HEART, LIKE, HAHA, WOW, CRY, ANGRY, OK, THANKS...) or NONE to take it back; queued
+        like a reply. NotFound when the bot never saw that message, ValueError for an unknown
+        reaction, NotSupported when the zca binary has no `msg react`."""
+        extras = msg.extras or {}
+        where = msg.to if msg.is_group else msg.frm
+        self.zalouser.react(self._account_of(msg), _target(where), extras.get("msg_id") or extras.get("cli_msg_id")
+                            or "", reaction)
 
     # --- outbound -----------------------------------------------------------------------------
 
@@ -153,11 +177,13 @@ class ZalouserBackend(ErrBot):
         if not (msg.body or "").strip():
             log.debug("not sending an empty reply to %s", msg.to)
             return
-        self.zalouser.send_markdown(self._account_of(msg), _target(msg.to), msg.body)
+        self.zalouser.send_markdown(self._account_of(msg), _target(msg.to), msg.body,
+                                    reply_to=(msg.extras or {}).get("reply_to"))
 
     def send_card(self, card: Any) -> None:
-        """A card as lines a phone shows well (errbot's own card template glues its field table
-        into one line): summary, title (link), body, one ``key: value`` line per field."""
+        """A card as one message a phone shows well (errbot's own card template glues its field
+        table into one line): summary and title bold in the card's colour, the title's link
+        written out, body, one ``key: value`` line per field; then its picture as a photo."""
         self.zalouser.send_card(self._account_of(card), _target(card.to), summary=card.summary, title=card.title,
                                 link=card.link, body=card.body, image=card.image, thumbnail=card.thumbnail,
                                 fields=tuple(card.fields or ()), color=card.color)
@@ -191,14 +217,14 @@ class ZalouserBackend(ErrBot):
         finally:
             self._disconnect()
 
-    def _on_event(self, account: str, event: InboundEvent) -> None:
+    def _on_event(self, account: str, event: Inbound) -> None:
         self._inbox.put((account, event))
 
     def _on_state(self, account: str, change: ListenerChange) -> None:
         self._inbox.put((account, change))
 
     def _dispatch_loop(self) -> bool:
-        buffered: list[tuple[str, InboundEvent]] = []
+        buffered: list[tuple[str, Inbound]] = []
         while not self._stopping.is_set():
             try:
                 account, payload = self._inbox.get(timeout=_POLL_SECONDS)
@@ -214,7 +240,8 @@ class ZalouserBackend(ErrBot):
                 log.warning("dropping an event from %s: plugins not active yet and buffer full", account)
         return True
 
-    def _state_changed(self, account: str, change: ListenerChange, buffered: list[tuple[str, InboundEvent]]) -> None:
+    def _state_changed(self, account: str, change: ListenerChange,
+                       buffered: list[tuple[str, Inbound]]) -> None:
         log.info("zalouser %s listener: %s %s", account, change.state, untrusted.for_log(change.detail))
         if change.connected and not self._connected:
             self.reset_reconnection_count()
@@ -237,49 +264,35 @@ class ZalouserBackend(ErrBot):
         log.warning("%s", text)
         self._notify_admins(text)
 
-    def _dispatch(self, account: str, event: InboundEvent) -> None:
+    def _dispatch(self, account: str, event: Inbound) -> None:
         try:
-            admission = self.zalouser.admit(account, event)
+            admission = (self.zalouser.admit(account, event) if isinstance(event, InboundEvent)
+                         else self.zalouser.admit_reaction(account, event))
         except Exception:  # fail closed: an error in the gate drops the message
             log.exception("zalouser %s: gate failed; message %s dropped", account, event.msg_id)
             return
         if not admission.dispatch:
             self._log_drop(account, event, admission.reason)
             return
-        msg = self._to_message(account, event)
+        me = self._identity_on(account)
+        if isinstance(event, InboundReaction):
+            self.callback_reaction(to_reaction(event, account, me=me, backend=self))
+            return
+        msg = to_message(event, account, admission.text, me=me, backend=self)
         self.callback_message(msg)
-        if admission.mentioned:
-            self.callback_mention(msg, [self.bot_identifier])
+        people = mentioned_people(event, account, admission.mentioned, me)
+        if people:
+            self.callback_mention(msg, people)
 
-    def _log_drop(self, account: str, event: InboundEvent, reason: str) -> None:
+    def _log_drop(self, account: str, event: Inbound, reason: str) -> None:
         where = f"group {event.thread_id}" if event.is_group else "DM"
         log.debug("zalouser %s: dropped message %s from %s in %s: %s",
                   account, event.msg_id, event.sender_id, where, reason)
-        key = (account, event.target.key, reason)
+        key = (account, Target(event.thread_id, event.is_group).key, reason)
         if key not in self._drop_notes:
             self._drop_notes[key] = True
             log.info("zalouser %s: ignoring messages from %s in %s: %s (logged once an hour; "
                      "debug level shows each)", account, event.sender_id, where, reason)
-
-    def _to_message(self, account: str, event: InboundEvent) -> Message:
-        if event.is_group:
-            room = ZaloRoom(event.thread_id, event.thread_name, account, backend=self)
-            frm: ZaloPerson = ZaloOccupant(event.sender_id, room, event.sender_name, account)
-            to: Person | Room = room
-        else:
-            frm = ZaloPerson(event.sender_id, event.sender_name, account)
-            to = self._identity_on(account)
-        extras = {
-            "account": account,
-            "msg_id": event.msg_id,
-            "cli_msg_id": event.cli_msg_id,
-            "timestamp": event.timestamp,
-            "thread_id": event.thread_id,
-            "zalouser_event": dict(event.raw),
-        }
-        if event.attachment is not None:
-            extras["attachment_url"] = event.attachment.url
-        return Message(body=event.content, frm=frm, to=to, extras=extras)
 
     def _identity_on(self, account: str) -> ZaloPerson:
         me = self.zalouser.self_user(account)
@@ -304,6 +317,7 @@ class ZalouserBackend(ErrBot):
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not abort cleanup
         self._stopping.set()
+        self._streams.shutdown()
         self.zalouser.stop()
         self._disconnect()
         super().shutdown()

@@ -27,7 +27,8 @@ from errbot_zalouser.cli.common import AddCommand
 from errbot_zalouser.errors import PolicyError
 from errbot_zalouser.richtext.markdown import from_markdown
 from errbot_zalouser.richtext.plain import plain_form
-from errbot_zalouser.service.service import StartupError, ZalouserService
+from errbot_zalouser.service.preflight import StartupError
+from errbot_zalouser.service.service import ZalouserService
 
 log = logging.getLogger(__name__)
 

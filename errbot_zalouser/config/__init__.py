@@ -41,6 +41,8 @@ formatting                      both       auto: Zalo styles where the zca     a
 engine                          both       cli: the zca tool, one process per  cli
                                            message; zca-js: one long-lived
                                            engine process per account
+mediaMaxMb                      both       largest file given or sent, in MB   20
+                                           (0 < x <= 1024)
 markdown, messagePrefix         both       accepted for compatibility, unused
 pairing.ttlSeconds              both       seconds a code lives                3600
 pairing.maxPending              both       integer 1..100                      3
@@ -94,6 +96,10 @@ zcaJs.package                   channel    a zca-js package folder used as it  (
 zcaJs.node                      channel    Node.js executable                  node
 zcaJs.openzcaHome               channel    where `zca auth login` keeps the    $OPENZCA_HOME,
                                            profiles' credentials               else ~/.openzca
+media.folder                    channel    absolute folder for received files  <BOT_DATA_DIR>/
+                                           (one folder per account inside)     zalouser/media
+media.retentionHours            channel    hours a received file is kept; 0 =  24
+                                           the bot never deletes one
 ==============================  =========  ==================================  ==========
 
 Account ids are the sorted keys of ``accounts`` (lower-cased, runs of characters other than

@@ -16,6 +16,7 @@ from errbot_zalouser.config.security import access_warnings, rate_warnings, shar
 from errbot_zalouser.errors import ConfigError
 from errbot_zalouser.settings import (
     APPROVED_PLACEHOLDERS,
+    DEFAULT_MEDIA_MAX_MB,
     MAX_TEXT_CHUNK,
     REPLY_PLACEHOLDERS,
     ROOT,
@@ -26,6 +27,7 @@ from errbot_zalouser.settings import (
     Formatting,
     GroupPolicy,
     ListenerConfig,
+    MediaSettings,
     OutboundSettings,
     PairingScope,
     PairingSettings,
@@ -63,6 +65,7 @@ def parse_channel_block(
         outbound=_outbound(block.get("outbound"), warnings),
         listener=_listener(block.get("listener"), warnings),
         zca_js=_zca_js(block.get("zcaJs"), accounts, warnings),
+        media=_media(block.get("media"), warnings),
         warnings=tuple(dict.fromkeys(warnings)),
     )
 
@@ -158,6 +161,17 @@ def _zca_js(value: Any, accounts: list[AccountConfig], warnings: Warnings) -> Zc
     return ZcaJsSettings(**paths)
 
 
+def _media(value: Any, warnings: Warnings) -> MediaSettings:
+    key = f"{ROOT}.media"
+    raw = read.mapping_or_empty(value, key)
+    read.check_keys(raw, key, frozenset({"folder", "retentionHours"}), warnings)
+    fields: dict[str, Any] = read.numbers(raw, key, {"retentionHours": Num("retention_hours", 0, 24 * 3650,
+                                                                            low_inclusive=True)})
+    if raw.get("folder") is not None:
+        fields["folder"] = read.folder(raw["folder"], f"{key}.folder", warnings)
+    return MediaSettings(**fields)
+
+
 def _defaults_group_policy(defaults: Any, warnings: Warnings) -> GroupPolicy | None:
     raw = read.mapping_or_empty(defaults, "channels.defaults")
     if raw.get("groupPolicy") is None:
@@ -183,11 +197,12 @@ _FIELD_READERS: dict[str, Reader] = {
     "formatting": read.choice(Formatting),
     "engine": read.choice(EngineKind),
     "textChunkLimit": lambda v, k, w: Num("", 0, MAX_TEXT_CHUNK, integer=True).read(v, k),
+    "mediaMaxMb": lambda v, k, w: Num("", 0, 1024).read(v, k),
     "pairing": _pairing,
     "markdown": lambda v, k, w: v,
     "messagePrefix": lambda v, k, w: v,
 }
-_CHANNEL_ONLY_KEYS = frozenset({"accounts", "defaultAccount", "outbound", "listener", "zcaJs"})
+_CHANNEL_ONLY_KEYS = frozenset({"accounts", "defaultAccount", "outbound", "listener", "zcaJs", "media"})
 
 
 def _parse_fields(raw: Mapping[str, Any], path: str, warnings: Warnings, *, channel_level: bool) -> dict[str, Any]:
@@ -265,6 +280,7 @@ def _build_account(account_id: str, path: str, top: dict[str, Any], own: dict[st
         text_chunk_limit=merged.get("textChunkLimit", MAX_TEXT_CHUNK),
         formatting=merged.get("formatting", Formatting.AUTO),
         engine=merged.get("engine", EngineKind.CLI),
+        media_max_mb=merged.get("mediaMaxMb", DEFAULT_MEDIA_MAX_MB),
         pairing=PairingSettings(**merged.get("pairing", {})),
         name_matching=merged.get("dangerouslyAllowNameMatching", False),
         config_path=path,

@@ -29,7 +29,7 @@ E = TypeVar("E", bound=StrEnum)
 
 _JS_SAFE_INTEGER = 2**53 - 1
 # Later OpenClaw keys with no meaning here: named as such instead of "unknown key".
-IGNORED_OPENCLAW_KEYS = frozenset({"historyLimit", "mediaMaxMb", "responsePrefix", "configWrites",
+IGNORED_OPENCLAW_KEYS = frozenset({"historyLimit", "responsePrefix", "configWrites",
                                    "blockStreaming", "tools"})
 
 
@@ -118,6 +118,15 @@ def boolean(value: Any, key: str, warnings: Warnings) -> bool:
     if isinstance(value, bool):
         return value
     raise ConfigError(key, f"invalid value {show(value)}; accepted values: true, false", "")
+
+
+def folder(value: Any, key: str, warnings: Warnings) -> str:
+    """An absolute folder path (``~`` is expanded)."""
+    found = os.path.expanduser(text(value, key, warnings).strip())
+    if not os.path.isabs(found):
+        raise ConfigError(key, f"invalid value {show(value)}; accepted: an absolute folder path",
+                          "write the whole path, e.g. /var/lib/errbot/zalo-media")
+    return os.path.normpath(found)
 
 
 def text(value: Any, key: str, warnings: Warnings) -> str:

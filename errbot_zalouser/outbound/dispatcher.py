@@ -57,7 +57,8 @@ class OutboundDispatcher:
     for backoff and rate-limit waits (tests pass a fake); by default waits are interruptible by
     ``stop``. ``clock`` times sends, backoff and pauses; ``wall_clock`` stamps ``last_sent_at``
     and ages items. ``on_journal`` is told of the journal's writes (``JournalLink``);
-    ``on_dropped(item, dropped so far)`` of each refused reply.
+    ``on_dropped(item, dropped so far)`` of each refused reply, ``on_expired(item)`` of each item
+    dropped unsent for its age.
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class OutboundDispatcher:
         on_journal: JournalOutcome | None = None,
         limits: QueueLimits = QueueLimits(),  # noqa: B008 - a frozen value, shared safely
         on_dropped: Callable[[OutboundItem, int], None] | None = None,
+        on_expired: Callable[[OutboundItem], None] | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -93,6 +95,7 @@ class OutboundDispatcher:
         self._on_sent = on_sent
         self._on_failed = on_failed
         self._on_dropped = on_dropped
+        self._on_expired = on_expired
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
@@ -232,6 +235,7 @@ class OutboundDispatcher:
             for item in stale:
                 self._journaling.done(item)
                 self._queues.count(item.account, expired=1)
+                _call(self._on_expired, item)
         self._queues.add(replayed, front=True)
 
     # --- workers ---------------------------------------------------------------------------------
@@ -342,6 +346,7 @@ class OutboundDispatcher:
                  item.conversation_key, _age(self._limits.max_age))
         self._journaling.done(item)
         self._queues.count(item.account, expired=1)
+        _call(self._on_expired, item)
 
     def _succeed(self, item: OutboundItem, result: SendResult, duration: float) -> None:
         log.debug(

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from errbot_zalouser.model import MEDIA_KINDS, Target
+from errbot_zalouser.model import FILE_KINDS, Target
 from errbot_zalouser.richtext.styled import MentionRange, StyledText, StyleRange
 
-KINDS = ("text", *MEDIA_KINDS, "file", "link")
+KINDS = ("text", *FILE_KINDS, "link", "reaction")
 
 
 def _new_id() -> str:
@@ -20,12 +20,16 @@ def _new_id() -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class OutboundItem:
-    """One `zca msg ...` call to make: a text, a media URL (with optional caption) or a link.
+    """One `zca msg ...` call to make: a text, a media URL or local file, a link, or a reaction.
 
     ``id`` identifies the item in the journal; ``created_at`` is wall-clock epoch seconds.
     ``text`` items need non-blank ``text``, with its Zalo ``styles`` and ``mentions`` (see
-    ``richtext.styled``); media and link items need ``url``. ``caption`` is only meaningful for
-    image and video (`msg voice` has no caption option). A ``file`` goes through `msg upload`.
+    ``richtext.styled``), and may quote a message (``quote``: its listen line as JSON text).
+    Media items (image, video, voice, file) need either ``url`` or ``path`` (an absolute path of
+    a file the bot wrote, removed once the item is done); link items need ``url``. ``caption`` is
+    only meaningful for an image or video URL (`msg voice` has no caption option). A
+    ``reaction`` reacts with the Zalo code ``text`` (``""`` takes it back) to the message
+    ``msg_id``/``cli_msg_id`` of the target thread.
     """
 
     id: str = field(default_factory=_new_id)
@@ -35,6 +39,10 @@ class OutboundItem:
     text: str = ""
     url: str = ""
     caption: str = ""
+    path: str = ""
+    quote: str = ""
+    msg_id: str = ""
+    cli_msg_id: str = ""
     styles: tuple[StyleRange, ...] = ()
     mentions: tuple[MentionRange, ...] = ()
     created_at: float = field(default_factory=time.time)
@@ -49,8 +57,14 @@ class OutboundItem:
             raise ValueError("outbound item needs an account")
         if self.kind == "text" and not self.text.strip():
             raise ValueError("a text item needs non-blank text")
-        if self.kind != "text" and not self.url:
-            raise ValueError(f"a {self.kind} item needs a url")
+        if self.kind == "link" and not self.url:
+            raise ValueError("a link item needs a url")
+        if self.kind in FILE_KINDS and bool(self.url) == bool(self.path):
+            raise ValueError(f"a {self.kind} item needs a url or a path, not both")
+        if self.path and not self.path.startswith("/"):
+            raise ValueError(f"a {self.kind} item's path must be absolute")
+        if self.kind == "reaction" and not (self.msg_id and self.cli_msg_id):
+            raise ValueError("a reaction item needs the msg_id and cli_msg_id of its message")
         if self.styles or self.mentions:
             StyledText(self.text, self.styles, self.mentions)  # checks every range against the text
 
@@ -80,6 +94,10 @@ class OutboundItem:
             "text": self.text,
             "url": self.url,
             "caption": self.caption,
+            "path": self.path,
+            "quote": self.quote,
+            "msg_id": self.msg_id,
+            "cli_msg_id": self.cli_msg_id,
             "styles": [[s.start, s.length, s.style, s.indent_size] for s in self.styles],
             "mentions": [[m.start, m.length, m.user_id] for m in self.mentions],
             "created_at": self.created_at,
@@ -108,6 +126,10 @@ class OutboundItem:
             text=_str(obj, "text", ""),
             url=_str(obj, "url", ""),
             caption=_str(obj, "caption", ""),
+            path=_str(obj, "path", ""),
+            quote=_str(obj, "quote", ""),
+            msg_id=_str(obj, "msg_id", ""),
+            cli_msg_id=_str(obj, "cli_msg_id", ""),
             styles=tuple(_style(entry) for entry in _list(obj, "styles")),
             mentions=tuple(_mention(entry) for entry in _list(obj, "mentions")),
             created_at=float(created_at),

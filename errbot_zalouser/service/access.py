@@ -30,6 +30,7 @@ from errbot_zalouser.model import (
     ApprovedEntry,
     GroupAllowEntry,
     InboundEvent,
+    InboundReaction,
     PairingRequest,
     Target,
     ZaloUser,
@@ -41,7 +42,7 @@ from errbot_zalouser.policy.access import (
     decide_dm,
     decide_group,
 )
-from errbot_zalouser.policy.mention import is_mentioned
+from errbot_zalouser.policy.mention import addressed_text, is_mentioned
 from errbot_zalouser.policy.pairing import normalize_code, render_approved_text
 from errbot_zalouser.service import lists as effective
 from errbot_zalouser.service.account import AccountRuntime, Accounts
@@ -62,6 +63,7 @@ class Admission(NamedTuple):
     outcome: Outcome
     reason: str  # short, for the drop log
     mentioned: bool = False  # a dispatched event that mentions the bot (errbot's callback_mention)
+    text: str = ""  # what Errbot reads: the text after a leading mention of the bot, else the whole
 
     @property
     def dispatch(self) -> bool:
@@ -133,14 +135,28 @@ class AccessControl:
             return Admission(Outcome.DROP, "own message")
         lists = self.lists(rt.account_id)
         if event.is_group:
-            mentioned = self._mentioned(rt, event)
+            addressed = addressed_text(event, rt.self_id, self._self_name(rt))
+            mentioned = addressed is not None or self._mentioned(rt, event)
             decision = decide_group(rt.config, event.thread_id, event.thread_name, event.sender_id,
                                     mentioned=mentioned, lists=lists)
-            return Admission(decision.outcome, decision.reason, decision.dispatch and mentioned)
+            return Admission(decision.outcome, decision.reason, decision.dispatch and mentioned,
+                             event.content if addressed is None else addressed)
         decision = decide_dm(rt.config, event.sender_id, lists)
         if decision.outcome is Outcome.CHALLENGE:
             decision = self._challenge(rt, event, decision)
-        return Admission(decision.outcome, decision.reason, decision.dispatch and self._mentioned(rt, event))
+        return Admission(decision.outcome, decision.reason, decision.dispatch and self._mentioned(rt, event),
+                         event.content)
+
+    def admit_reaction(self, account: str, reaction: InboundReaction) -> Admission:
+        """Whether a reaction may reach Errbot: its sender must be one who may use the bot there
+        (no pairing reply, no mention needed); the bot's own reactions are dropped."""
+        rt = self._accounts.get(account)
+        if reaction.sender_id in self._accounts.self_ids():
+            return Admission(Outcome.DROP, "own reaction")
+        decision = self.check(rt.account_id, reaction.sender_id, reaction.thread_id if reaction.is_group else None)
+        if decision.outcome is Outcome.CHALLENGE:
+            return Admission(Outcome.DROP, f"{decision.reason}; reactions get no pairing reply")
+        return Admission(decision.outcome, decision.reason)
 
     def check(self, account: str | None, sender_id: str, group_id: str | None = None) -> Decision:
         """The policy decision for a sender, without side effects (no pairing reply, no request).
@@ -153,7 +169,11 @@ class AccessControl:
 
     @staticmethod
     def _mentioned(rt: AccountRuntime, event: InboundEvent) -> bool:
-        return is_mentioned(event, rt.self_id, rt.self_user.name if rt.self_user else "")
+        return is_mentioned(event, rt.self_id, AccessControl._self_name(rt))
+
+    @staticmethod
+    def _self_name(rt: AccountRuntime) -> str:
+        return rt.self_user.display_name or rt.self_user.zalo_name if rt.self_user else ""
 
     def _challenge(self, rt: AccountRuntime, event: InboundEvent, decision: Decision) -> Decision:
         return self._desk.challenge(rt, event, decision)

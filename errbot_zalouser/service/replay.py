@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from errbot_zalouser.model import InboundEvent
+from errbot_zalouser.model import Inbound
 from errbot_zalouser.stores.seen import SeenLog
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class ReplayGuard:
             for account, key, when in self._log.load(clock()):
                 self._seen[(account, key)] = when
 
-    def check(self, account: str, event: InboundEvent) -> str:
+    def check(self, account: str, event: Inbound) -> str:
         """Why the event must be dropped ("" when it is new)."""
         now = self._clock()
         if self.max_age and event.timestamp and now - event.timestamp > self.max_age:

@@ -8,7 +8,10 @@ A thin facade over the parts that do the work, one file each:
   ``engine`` setting), behind one client interface;
 - ``access.py``: ``AccessControl``, the gate (where a stranger's message is refused), the
   side-effect-free check, pairing and allowlist edits, and the cache of effective lists;
-- ``outbox.py``: ``Outbox``, where every reply is queued (chunking, send pool, journal);
+- ``outbox.py``: ``Outbox``, where every reply, file and reaction is queued (chunking, send pool,
+  journal; ``outgoing.py`` stages files from streams);
+- ``media.py``: each account's folder of received files (paths vetted, old files swept);
+- ``seen.py``: the messages each thread showed the bot lately (what a reaction or quote refers to);
 - ``status.py``: what ``!zalouser status`` reports.
 
 It implements ``ZalouserApi`` (``api.py``) for the companion plugins, and the life cycle the
@@ -28,39 +31,34 @@ from typing import TYPE_CHECKING, Any
 from errbot_zalouser import untrusted
 from errbot_zalouser.config import load_settings
 from errbot_zalouser.config.admins import admin_user_ids, check_admins
-from errbot_zalouser.errors import (
-    EngineNotInstalled,
-    NotFound,
-    ZalouserError,
-    ZcaError,
-    ZcaNotAuthenticated,
-    ZcaNotFound,
-)
+from errbot_zalouser.errors import NotFound, ZalouserError
 from errbot_zalouser.locks import claim_instance
 from errbot_zalouser.model import (
     ApprovedEntry,
     GroupAllowEntry,
+    Inbound,
     InboundEvent,
+    InboundReaction,
     PairingRequest,
     Target,
     ZaloGroup,
     ZaloUser,
 )
 from errbot_zalouser.policy.access import Decision, Outcome
-from errbot_zalouser.richtext.card import card_markdown
 from errbot_zalouser.service.access import AccessControl, Admission
 from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, PairingWaitlist, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.service.health import DataFolderHealth, tell_login_change
-from errbot_zalouser.service.outbox import Outbox
+from errbot_zalouser.service.media import MediaFolders
+from errbot_zalouser.service.outbox import Done, Outbox
+from errbot_zalouser.service.preflight import StartupError, check_account, learn_zca
 from errbot_zalouser.service.replay import ReplayGuard
 from errbot_zalouser.service.status import account_status
 from errbot_zalouser.service.transports import ListenerFactory, ListenerHandle, account_transport, listener_settings
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
-from errbot_zalouser.transport import capabilities as zca_capabilities
 from errbot_zalouser.transport.capabilities import TOOL_ENV, Capabilities
 from errbot_zalouser.transport.client import Runner, ZcaClient
 from errbot_zalouser.transport.listener import Listener, ListenerState
@@ -84,12 +82,8 @@ class ListenerChange:
         return self.state == ListenerState.CONNECTED.value
 
 
-EventSink = Callable[[str, InboundEvent], None]
+EventSink = Callable[[str, Inbound], None]
 StateSink = Callable[[str, ListenerChange], None]
-
-
-class StartupError(ZalouserError):
-    """The bot cannot start; the message is one line that says what to run."""
 
 
 class ZalouserService:
@@ -143,6 +137,8 @@ class ZalouserService:
             notify_admins=notify_admins, command_prefix=command_prefix,
             admin_ids=admin_ids, clock=clock, health=self.health,
         )
+        self.media = MediaFolders(Path(settings.media.folder or Path(data_dir) / "zalouser" / "media"),
+                                  self.accounts.ids(), settings.media.retention_hours, clock=clock)
         self._started = False
 
     @classmethod
@@ -185,41 +181,14 @@ class ZalouserService:
         if any(isinstance(rt.client, ZcaClient) for rt in self.accounts.enabled):
             self.learn_zca()
         for rt in self.accounts.enabled:
-            self._check_account(rt)
+            check_account(rt, self.settings.zca)
 
     def learn_zca(self) -> Capabilities:
         """Probe what the zca binary supports (once per binary and version) and give the answer to
-        every account that uses it (an engine account's client describes itself). StartupError
-        when the executable is missing."""
-        try:
-            found = zca_capabilities.probe(self._runner.run, getattr(self._runner, "executable", None))
-        except ZcaNotFound as exc:
-            raise _zca_missing(self.settings.zca) from exc
-        log.info("zalouser: zca is %s", found.describe())
-        self.capabilities = found
-        for rt in self.accounts:
-            if isinstance(rt.client, ZcaClient):
-                rt.client.capabilities = found
-        return found
-
-    def _check_account(self, rt: AccountRuntime) -> None:
-        try:
-            if not rt.client.is_authenticated():
-                raise ZcaNotAuthenticated("not logged in")
-            rt.self_user = rt.client.me_info()
-        except EngineNotInstalled as exc:  # Node.js or zca-js: the message names the fix
-            raise StartupError(f"account {rt.account_id!r}: {exc}") from exc
-        except ZcaNotFound as exc:
-            raise _zca_missing(self.settings.zca) from exc
-        except ZcaNotAuthenticated as exc:
-            raise StartupError(
-                f"Zalo profile {rt.config.profile!r} (account {rt.account_id!r}) is not logged in: "
-                f"run `python -m errbot_zalouser login --account {rt.account_id}` and scan the QR code"
-            ) from exc
-        except ZcaError as exc:
-            raise StartupError(f"account {rt.account_id!r}: {exc}") from exc
-        log.info("zalouser account %s: profile %s, logged in as %s (%s) through %s", rt.account_id,
-                 rt.config.profile, rt.self_user.name, rt.self_user.user_id, rt.client.capabilities.kind)
+        every account that uses it (an engine account's client describes itself; see
+        service.preflight). StartupError when the executable is missing."""
+        self.capabilities = learn_zca(self._runner, self.settings.zca, self.accounts)
+        return self.capabilities
 
     def start(self, on_event: EventSink, on_state: StateSink | None = None) -> None:
         """Resolve configured names, start the send pool, then one listener per enabled account."""
@@ -231,6 +200,7 @@ class ZalouserService:
             self.access.invalidate(rt.account_id)
             self.access.lists(rt.account_id)  # built now: a store that cannot be read stops the start
         self.outbox.start()
+        self.media.start(rt.account_id for rt in self.accounts.enabled)
         for rt in self.accounts.enabled:
             rt.listener = self._make_listener(rt, on_event, on_state)
             rt.listener.start()
@@ -238,6 +208,10 @@ class ZalouserService:
     def _make_listener(self, rt: AccountRuntime, on_event: EventSink, on_state: StateSink | None) -> ListenerHandle:
         cfg = self.settings.listener
         account = rt.account_id
+        media = self.media[account]
+
+        def event_arrived(event: Inbound) -> None:
+            on_event(account, media.vet(event) if isinstance(event, InboundEvent) else event)
 
         def state_changed(state: ListenerState, detail: str) -> None:
             if detail and state is not ListenerState.CONNECTED:
@@ -246,7 +220,9 @@ class ZalouserService:
             if on_state:
                 on_state(account, ListenerChange(state.value, detail))
 
-        return rt.transport.listen(lambda event: on_event(account, event), state_changed, listener_settings(cfg))
+        supervised = self.capabilities.supervised and self.capabilities.heartbeat_ms
+        return rt.transport.listen(event_arrived, state_changed, listener_settings(cfg, supervised=supervised),
+                                   media.listener_env(rt.config.media_max_bytes))
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop listeners, give queued sends a moment, stop the pool (the journal keeps the rest),
@@ -254,6 +230,7 @@ class ZalouserService:
         for rt in self.accounts:
             if rt.listener is not None:
                 rt.listener.stop(timeout=timeout)
+        self.media.stop(timeout)
         if self._started:
             self.outbox.stop(timeout)
         self.replay.close()
@@ -270,11 +247,20 @@ class ZalouserService:
     # --- for the backend ----------------------------------------------------------------------
 
     def admit(self, account: str, event: InboundEvent) -> Admission:
-        """The gate: a replayed or stale event is dropped (ReplayGuard), then AccessControl.admit."""
+        """The gate: a replayed or stale event is dropped (ReplayGuard), then AccessControl.admit.
+        A message that passes is remembered, so that plugins may react to it and quote it."""
         stale = self.replay.check(account, event)
         if stale:
             return Admission(Outcome.DROP, stale)
-        return self.access.admit(account, event)
+        admission = self.access.admit(account, event)
+        if admission.dispatch:
+            self.outbox.remember(account, event)
+        return admission
+
+    def admit_reaction(self, account: str, reaction: InboundReaction) -> Admission:
+        """Whether a reaction may reach Errbot: not a replay (ReplayGuard), then AccessControl.admit_reaction."""
+        stale = self.replay.check(account, reaction)
+        return Admission(Outcome.DROP, stale) if stale else self.access.admit_reaction(account, reaction)
 
     def self_ids(self) -> frozenset[str]:
         return self.accounts.self_ids()
@@ -308,19 +294,35 @@ class ZalouserService:
 
     # --- ZalouserApi: sending -----------------------------------------------------------------
 
-    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = ()) -> int:
+    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = (),
+                  reply_to: str | None = None) -> int:
         """Queue literal text (shown exactly as given), split into chunks; returns the number of
-        chunks queued. In a group, ``mentions`` (user ids) are mentioned in front of the text."""
-        return self.outbox.send_text(account, target, text, mentions=mentions)
+        chunks queued. In a group, ``mentions`` (user ids) are mentioned in front of the text.
+        ``reply_to``: the message id of ``target`` it answers, quoted where the zca binary can."""
+        return self.outbox.send_text(account, target, text, mentions=mentions, reply_to=reply_to)
 
     def send_markdown(self, account: str | None, target: Target, markdown: str, *,
-                      mentions: Sequence[str] = ()) -> int:
+                      mentions: Sequence[str] = (), reply_to: str | None = None) -> int:
         """Queue an Errbot Markdown reply (as Zalo styles where the account's zca has them)."""
-        return self.outbox.send_markdown(account, target, markdown, mentions=mentions)
+        return self.outbox.send_markdown(account, target, markdown, mentions=mentions, reply_to=reply_to)
 
     def send_card(self, account: str | None, target: Target, **card: Any) -> int:
-        """Queue an Errbot card (the keyword arguments of ``richtext.card.card_markdown``)."""
-        return self.outbox.send_markdown(account, target, card_markdown(**card))
+        """Queue an Errbot card (the keyword arguments of ``richtext.card.card_markdown``): its text,
+        then its picture as a photo."""
+        return self.outbox.send_card(account, target, **card)
+
+    def send_stream(self, account: str | None, target: Target, source: Any, *, name: str | None,
+                    stream_type: str | None = None, size: int | None = None, on_done: Done | None = None) -> None:
+        """Stage a binary stream as a private file (at most the account's ``mediaMaxMb``) and queue
+        it as a photo, video, voice message or file (see ``service.outgoing.file_kind``);
+        ``on_done(None or error)`` is called once it is sent or has failed for good. Raises
+        MediaError, before anything is queued, when the stream cannot be sent."""
+        self.outbox.send_stream(account, target, source, name=name, stream_type=stream_type, size=size,
+                                on_done=on_done)
+
+    def react(self, account: str | None, target: Target, message_id: str, reaction: str) -> None:
+        """Queue a reaction to a message of ``target`` the bot was shown (see Outbox.react)."""
+        self.outbox.react(account, target, message_id, reaction)
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         """Queue an http(s) URL as media chosen by its ending (image, video, voice, file), with a
@@ -400,11 +402,6 @@ class ZalouserService:
             counts = self.replay.counts(rt.account_id)
             statuses.append(replace(status, old_events=counts.old, replayed_events=counts.replayed))
         return statuses
-
-
-def _zca_missing(zca: str) -> StartupError:
-    return StartupError(f"zca executable {zca!r} not found: install zca-cli or openzca (npm i -g openzca), "
-                        f"or set ZALOUSER_ZCA in config.py to its path")
 
 
 def _log_notice(text: str) -> None:

@@ -16,7 +16,7 @@ reply) and the listener it makes (a ``ListenerHandle``):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,7 +43,9 @@ class ListenerHandle(Protocol):
 
 
 ListenerFactory = Callable[..., ListenerHandle]  # called like transport.listener.Listener
-MakeListener = Callable[[EventCallback, StateCallback, ListenerSettings], ListenerHandle]
+#: ``listen(on_event, on_state, settings, media_env)``; ``media_env`` tells a `zca` listener where to
+#: save received files (the engine downloads none: its attachments are URLs).
+MakeListener = Callable[[EventCallback, StateCallback, ListenerSettings, Mapping[str, str]], ListenerHandle]
 
 
 def _nothing_to_close(timeout: float) -> None:
@@ -52,8 +54,8 @@ def _nothing_to_close(timeout: float) -> None:
 
 @dataclass(frozen=True)
 class AccountTransport:
-    """One account's way to Zalo: its client, ``listen(on_event, on_state, settings)`` making its
-    listener, and ``close(timeout)`` ending what it runs (after the listener and outbox stopped)."""
+    """One account's way to Zalo: its client, ``listen(on_event, on_state, settings, media_env)``
+    making its listener, and ``close(timeout)`` ending what it runs (after the listener and outbox stopped)."""
 
     kind: EngineKind
     client: ChatClient
@@ -77,22 +79,24 @@ def cli_transport(runner: Runner, account: AccountConfig, *, zca: str, send_time
     """The `zca` tool: ``runner`` for every call, ``listener_factory(zca, profile, ...)`` for inbound."""
     client = ZcaClient(runner, account.profile, send_timeout=send_timeout)
 
-    def listen(on_event: EventCallback, on_state: StateCallback, settings: ListenerSettings) -> ListenerHandle:
+    def listen(on_event: EventCallback, on_state: StateCallback, settings: ListenerSettings,
+               media_env: Mapping[str, str]) -> ListenerHandle:
         return listener_factory(zca, account.profile, on_event, on_state=on_state, settings=settings,
-                                env=dict(TOOL_ENV), name=account.account_id)
+                                env={**TOOL_ENV, **media_env}, name=account.account_id)
 
     return AccountTransport(EngineKind.CLI, client, listen)
 
 
-def listener_settings(cfg: ListenerConfig) -> ListenerSettings:
-    """The ``listener`` block as the transport's listener settings (an engine uses what applies)."""
+def listener_settings(cfg: ListenerConfig, *, supervised: bool) -> ListenerSettings:
+    """The ``listener`` block as the transport's listener settings (an engine uses what applies);
+    ``supervised``: the probed `zca` has `listen --supervised` with heartbeats."""
     return ListenerSettings(
         stall_seconds=cfg.stall_seconds,
         closed_grace_seconds=cfg.closed_grace_seconds,
         recycle_seconds=cfg.recycle_seconds,
         backoff_initial=cfg.backoff_initial_seconds,
         backoff_max=max(cfg.backoff_max_seconds, cfg.backoff_initial_seconds),
-        supervised=cfg.supervised,
+        supervised=supervised,
         heartbeat_seconds=cfg.heartbeat_seconds,
         logged_out_retry_seconds=cfg.logged_out_retry_seconds,
         lock_retry_seconds=cfg.lock_retry_seconds,
@@ -120,7 +124,8 @@ def engine_transport(account: AccountConfig, settings: EngineSettings, *, send_t
     engine = Engine(account.profile, settings, name=account.account_id)
     client = EngineClient(engine, account.profile, send_timeout=send_timeout, cli=cli)
 
-    def listen(on_event: EventCallback, on_state: StateCallback, listener_settings: ListenerSettings) -> ListenerHandle:
+    def listen(on_event: EventCallback, on_state: StateCallback, listener_settings: ListenerSettings,
+               media_env: Mapping[str, str]) -> ListenerHandle:
         return EngineListener(engine, account.profile, on_event, on_state=on_state, settings=listener_settings,
                               name=account.account_id)
 

@@ -38,11 +38,13 @@ Inbound (delivered by a running or the next `listen`; built in the shape of the 
         content=<object> injects the older object-content shape (what zca-cli could print).
     inject_media(kind, sender_id, urls=(), *, group_id=None, caption="", file_name=None,
                  mime=None, data=None, download_fails=False, **ids) -> dict
-        kind: photo, gif, video, voice, file; files are really written to the media folder
-        (media.py); the event has the [media attached: …] note, mediaPath(s), mediaUrl(s),
-        mediaType(s), mediaKind.
+        kind: photo, gif, video, voice, file, link; files are really written to the media folder
+        of this process's environment and moved, when the delivering listener's environment
+        names another (OPENZCA_LISTEN_MEDIA_DIR), into that one (media.py); the event has the
+        [media attached: …] note, mediaPath(s), mediaUrl(s), mediaType(s), mediaKind.
     inject_photo(sender_id, url=…, **kw), inject_file(sender_id, url=…, file_name=…, **kw),
-    inject_voice(sender_id, url=…, **kw), inject_sticker(sender_id, sticker_id="…", **kw),
+    inject_voice(sender_id, url=…, **kw), inject_link(sender_id, url=…, title="", thumb=…, **kw),
+    inject_sticker(sender_id, sticker_id="…", **kw),
     inject_quote_reply(sender_id, text, *, quoted_text, quoted_sender_id, quoted_sender_name="",
                        group_id=None, **kw) -> dict
     media_dir() -> Path
@@ -285,8 +287,10 @@ class SimControl:
         content = media.attached_note(spec_, links, paths, mime, caption or fallback)
         warnings = [f"Warning: failed to cache inbound media (Failed to download inbound media: {u} (404))"
                     for u, p in zip(links, paths, strict=True) if p is None]
+        where = {"kind": kind, "urls": links, "paths": paths, "mime": mime, "caption": caption or fallback}
         return self._inject_kind(group_id, str(sender_id), content, spec_.msg_type,
-                                 media=media.media_fields(spec_, links, paths, mime), warnings=warnings, **fields)
+                                 media=media.media_fields(spec_, links, paths, mime), warnings=warnings,
+                                 downloads=where, **fields)
 
     def inject_photo(self, sender_id: str, url: str = "https://f21-zpc.zdn.vn/sim/photo.jpg", **kw: Any) -> Row:
         return self.inject_media("photo", sender_id, url, **kw)
@@ -297,6 +301,12 @@ class SimControl:
 
     def inject_voice(self, sender_id: str, url: str = "https://f21-zpc.zdn.vn/sim/voice.m4a", **kw: Any) -> Row:
         return self.inject_media("voice", sender_id, url, **kw)
+
+    def inject_link(self, sender_id: str, url: str = "https://example.org/article", *, title: str = "",
+                    thumb: str = "https://f21-zpc.zdn.vn/sim/thumb.jpg", **kw: Any) -> Row:
+        """A shared link (``chat.recommended``): its thumbnail downloaded, its title (else the
+        link) on the caption line."""
+        return self.inject_media("link", sender_id, thumb, caption=title or url, **kw)
 
     def inject_sticker(self, sender_id: str, sticker_id: str = "21979", *, sticker_type: int = 7,
                        group_id: str | None = None, **fields: Any) -> Row:
@@ -330,14 +340,18 @@ class SimControl:
         return self._inject_kind(group_id, str(sender_id), content, "webchat", quote={"quote": quote}, **fields)
 
     def _inject_kind(self, group_id: str | None, sender_id: str, content: str, msg_type: str, *,
-                     warnings: list[str] | None = None, **fields: Any) -> Row:
+                     warnings: list[str] | None = None, downloads: dict[str, Any] | None = None,
+                     **fields: Any) -> Row:
         names = self._names(group_id) if group_id else {}
         name = fields.pop("sender_name", "") or (names.get(sender_id) if group_id else self._name_of(sender_id)) or ""
         event = events.openzca_event(
             group_id or sender_id, sender_id, content, is_group=group_id is not None,
             self_id=str(self.me.get("userId", "")), sender_name=name, msg_type=msg_type, **fields,
         )
-        self._inbox.append({"kind": "event", "event": event, "warnings": warnings or []})
+        record: Row = {"kind": "event", "event": event, "warnings": warnings or []}
+        if downloads is not None:
+            record["downloads"] = downloads
+        self._inbox.append(record)
         return event
 
     def inject_event(self, event: Row) -> Row:

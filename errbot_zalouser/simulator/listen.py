@@ -47,7 +47,7 @@ import time
 from collections.abc import Callable
 from typing import Any, BinaryIO, NamedTuple
 
-from errbot_zalouser.simulator import commands, events, nodejs, owner, render, state, texts
+from errbot_zalouser.simulator import commands, events, media, nodejs, owner, render, state, texts
 from errbot_zalouser.simulator.commands import Context, Fail
 from errbot_zalouser.simulator.inbox import Inbox
 from errbot_zalouser.simulator.process import Terminated
@@ -282,7 +282,11 @@ class Listener:
         if kind == "event":
             for warning in record.get("warnings") or ():
                 self._error_line(str(warning))
-            self._event(record.get("event"))
+            event, downloads = record.get("event"), record.get("downloads")
+            if isinstance(event, dict) and isinstance(downloads, dict):
+                event = media.relocate(event, downloads, media.media_dir(self.ctx.profile.home, self.ctx.profile.name,
+                                                                         self.ctx.environ))
+            self._event(event)
         elif kind == "raw":
             self._raw(record)
         elif kind == "close":

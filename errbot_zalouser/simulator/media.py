@@ -16,7 +16,14 @@ object's ``id``) a mention of the sticker id. A quoted reply ends with
 ``[reply context: <name>: <quoted text, at most 220 characters>]``.
 
 The media folder is ``OPENZCA_LISTEN_MEDIA_DIR`` when set (as for the tool), else
-``<sim home>/openclaw/media/openzca/<profile>/inbound``, standing in for ``~/.openclaw``.
+``<sim home>/openclaw/media/openzca/<profile>/inbound``, standing in for ``~/.openclaw``. The
+injector writes the files where the test process's environment says; the listener that delivers
+the event reads its own environment, as the real one downloads into its own folder, and moves
+the files there first when the two differ (``relocate``).
+
+A link (``chat.recommended``) is a media message too: openzca downloads its thumbnail (and the
+link's target, fetched as a file), classifies it as ``image`` and puts the link's title on the
+caption line.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ KINDS: dict[str, Kind] = {
     "video": Kind("chat.video.msg", "video", ".mp4", "video/mp4"),
     "voice": Kind("chat.voice", "audio", ".m4a", "audio/mp4"),
     "file": Kind("share.file", "file", ".bin", "application/octet-stream"),
+    "link": Kind("chat.recommended", "image", ".jpg", "image/jpeg"),
 }
 _FALLBACK_MIME = {"image": "image/*", "video": "video/*", "audio": "audio/*"}
 _PREVIEW = 220
@@ -115,3 +123,27 @@ def reply_context(sender: str, quoted: str) -> str:
 def sticker_mention(sticker_id: str, sticker_type: int) -> dict[str, Any]:
     """The mention-like record the tool finds in a sticker's ``{id, catId, type}``."""
     return {"uid": sticker_id, "type": sticker_type}
+
+
+def relocate(event: dict[str, Any], spec: Mapping[str, Any], folder: Path) -> dict[str, Any]:
+    """``event`` with its downloaded files moved into ``folder`` (the listener's own media folder)
+    and its note and media fields rewritten for the new paths; unchanged when they are there."""
+    paths: list[str | None] = list(spec["paths"])
+    if all(p is None or Path(p).parent == folder for p in paths):
+        return event
+    moved: list[str | None] = []
+    for path in paths:
+        if path is None or not os.path.exists(path):
+            moved.append(None)
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / Path(path).name
+        os.replace(path, target)
+        moved.append(str(target))
+    kind = KINDS[spec["kind"]]
+    fields = {k: v for k, v in media_fields(kind, spec["urls"], moved, spec["mime"]).items() if v is not None}
+    changed = {k: v for k, v in event.items() if not k.startswith("media")}
+    changed["content"] = attached_note(kind, spec["urls"], moved, spec["mime"], spec["caption"])
+    meta = {k: v for k, v in (event.get("metadata") or {}).items() if not k.startswith("media")}
+    changed["metadata"] = {**meta, **fields}
+    return {**changed, **fields}

@@ -77,6 +77,7 @@ class Capabilities:
     reply_message: bool = False  # msg send --reply-message
     reply_id: bool = False  # msg send --reply-id
     upload: bool = False  # msg upload (through the listener's socket while one runs)
+    react: bool = False  # msg react
     analyze_text: bool = False  # msg analyze-text
     supervised: bool = False  # listen --supervised
     heartbeat_ms: bool = False  # listen --heartbeat-ms
@@ -136,6 +137,7 @@ def from_help(version_text: str, helps: Mapping[str, str]) -> Capabilities:
         reply_message="--reply-message" in send,
         reply_id="--reply-id" in send,
         upload="upload" in commands,
+        react="react" in commands,
         analyze_text="analyze-text" in commands,
         supervised="--supervised" in listen,
         heartbeat_ms="--heartbeat-ms" in listen,

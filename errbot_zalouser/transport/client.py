@@ -7,8 +7,11 @@ command's timeout, turns any non-zero exit into a ``ZcaError`` subclass through
 
 Text goes out as openzca's markers when the binary reads them exactly and the text has styles
 (``markers.to_markers``), else as it is, with ``--raw`` where the binary has it (a binary without
-``--raw`` does not parse markers at all). Videos and files go through `msg upload` where the
+``--raw`` does not parse markers at all). A reply quotes the message it answers with
+``--reply-message`` where the binary has it. Videos and files go through `msg upload` where the
 binary has it: a running listener lends it its connection, while `msg video` would fail.
+
+``ZcaClient`` implements ``transport.interface.ChatClient``, the interface the service uses.
 """
 
 from __future__ import annotations
@@ -17,14 +20,17 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from errbot_zalouser.errors import ZcaBadOutput, ZcaTimeout, classify_failure
-from errbot_zalouser.model import MEDIA_KINDS, BadEvent, SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser import ids, untrusted
+from errbot_zalouser.errors import NotSupported, ZcaBadOutput, ZcaQuoteRefused, ZcaTimeout, classify_failure
+from errbot_zalouser.model import FILE_KINDS, MEDIA_KINDS, BadEvent, SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser.model.reaction import REACTIONS
 from errbot_zalouser.richtext.styled import StyledText
 from errbot_zalouser.transport.argv import build_args, option
 from errbot_zalouser.transport.capabilities import Capabilities
+from errbot_zalouser.transport.interface import quoted_line
 from errbot_zalouser.transport.markers import NotExpressible, to_markers
 from errbot_zalouser.transport.parsing import (
     extract_message_id,
@@ -56,9 +62,11 @@ TIMEOUTS: dict[str, float] = {
     "msg voice": 30.0,
     "msg link": 30.0,
     "msg upload": 150.0,  # the file is downloaded first, then uploaded (openzca's own limit is 120 s)
+    "msg react": 30.0,
     "msg typing": 10.0,
 }
 UPLOAD_KINDS = ("video", "file")  # sent with `msg upload` where the binary has it
+MAX_QUOTE_BYTES = 64 * 1024  # one argv word may hold 128 KiB on Linux; a longer listen line is cut down
 
 _QR_DATA_URL = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
@@ -163,15 +171,28 @@ class ZcaClient:
 
     # --- sending --------------------------------------------------------------------------
 
-    def send_text(self, target: Target, text: str | StyledText) -> SendResult:
+    def send_text(self, target: Target, text: str | StyledText, *,
+                  quote: Mapping[str, Any] | None = None) -> SendResult:
         """Send ``text`` (literal text, or a StyledText with its styles) to a user or group thread.
 
-        One `msg send`: splitting long texts is the caller's job. Empty text raises ValueError.
+        ``quote`` is the listen line of the message this replies to, in the same thread: it is
+        quoted with ``--reply-message`` where the binary has it (else the reply goes plain), and
+        if the tool refuses that line before sending (``ZcaQuoteRefused``) the reply goes again
+        without it. One `msg send`: splitting long texts is the caller's job. Empty text raises
+        ValueError.
         """
         styled = text if isinstance(text, StyledText) else StyledText(text)
         if not styled.text.strip():
             raise ValueError("refusing to send an empty message")
         message, options = self._text_form(styled)
+        quoted = quote_argument(quote) if quote is not None and self.capabilities.reply_message else None
+        if quoted is not None:
+            try:
+                return self._send("send", target, [target.thread_id, message],
+                                  [*options, option("reply-message", quoted)])
+            except ZcaQuoteRefused as exc:
+                log.warning("zca msg send refused the quoted message (%s); sending the reply without its quote",
+                            untrusted.for_log(str(exc)))
         return self._send("send", target, [target.thread_id, message], options)
 
     def _text_form(self, styled: StyledText) -> tuple[str, list[str]]:
@@ -207,6 +228,37 @@ class ZcaClient:
         if caption and kind != "voice":
             options.append(option("message", caption))
         return self._send(kind, target, [target.thread_id], options)
+
+    def send_file(self, target: Target, path: str, *, kind: str = "file") -> SendResult:
+        """Send a local file (an absolute path) as an image, video, voice message or file.
+
+        Each goes by the command that works while the account's listener runs: images by `msg
+        image` (their upload needs no connection of its own); videos, voice messages and files by
+        `msg upload`, which borrows the listener's connection (so a voice message arrives as an
+        audio file: `msg voice` would open a connection of its own and knock the listener off
+        Zalo). A binary without `msg upload` gets `msg video`, `msg voice`, and `msg image` for a
+        file, as the oldest `zca` sends them.
+        """
+        if kind not in FILE_KINDS:
+            raise ValueError(f"unknown file kind {kind!r}; expected one of {', '.join(FILE_KINDS)}")
+        if not path.startswith("/"):
+            raise ValueError(f"not an absolute path: {path!r}")
+        if kind != "image" and self.capabilities.upload:
+            return self._send("upload", target, [path, target.thread_id])
+        verb = {"image": "image", "video": "video", "voice": "voice", "file": "image"}[kind]
+        return self._send(verb, target, [target.thread_id, path])
+
+    def react(self, target: Target, msg_id: str, cli_msg_id: str, reaction: str) -> None:
+        """React to the message ``msg_id``/``cli_msg_id`` of a thread with a Zalo reaction code
+        (``model.reaction.reaction_code``; ``""`` takes the reaction back). NotSupported when
+        the binary has no `msg react`."""
+        if reaction not in REACTIONS.values():
+            raise ValueError(f"not a Zalo reaction code: {reaction!r}")
+        if not (ids.is_id(msg_id) and ids.is_id(cli_msg_id)):
+            raise ValueError(f"not a message id: {msg_id!r} / {cli_msg_id!r}")
+        if not self.capabilities.react:
+            raise NotSupported("this zca binary has no `msg react` (openzca has it): reactions cannot be sent")
+        self._send("react", target, [msg_id, cli_msg_id, target.thread_id, reaction])
 
     def send_link(self, target: Target, url: str) -> SendResult:
         """Send a link with its preview (`msg link`)."""
@@ -269,6 +321,20 @@ class ZcaClient:
         if run.returncode != 0:
             raise classify_failure(run.argv, run.returncode, run.stderr)
         return run
+
+
+def quote_argument(line: Mapping[str, Any]) -> str | None:
+    """The ``--reply-message`` value for a quoted listen line: the line as it was printed, or,
+    when that is too long for one argv word, only the fields openzca reads with the text cut;
+    None when even that is too long (the reply then goes without its quote)."""
+    try:
+        whole = json.dumps(line, separators=(",", ":"))  # ASCII only: no lone surrogate reaches argv
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if len(whole) <= MAX_QUOTE_BYTES:
+        return whole
+    cut = json.dumps(quoted_line(line), separators=(",", ":"))
+    return cut if len(cut) <= MAX_QUOTE_BYTES else None
 
 
 # Lists can hold tens of thousands of rows, cached for minutes: keep their typed fields only.

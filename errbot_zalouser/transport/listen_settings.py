@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from errbot_zalouser.model import InboundEvent
+from errbot_zalouser.model import Inbound
 
 
 class ListenerState(enum.Enum):
@@ -73,5 +73,5 @@ class ListenerStats:
     recycles: int = 0  # planned restarts (exit 75, the periodic recycle): not faults
 
 
-EventCallback = Callable[[InboundEvent], None]
+EventCallback = Callable[[Inbound], None]
 StateCallback = Callable[[ListenerState, str], None]

@@ -104,6 +104,9 @@ class Harness:
     def wait_mentions(self, count: int, timeout: float = 10.0) -> list[Any]:
         return self._wait(lambda: self.recorder.mentions, count, timeout)
 
+    def wait_reactions(self, count: int, timeout: float = 10.0) -> list[Any]:
+        return self._wait(lambda: self.recorder.reactions, count, timeout)
+
     def _wait(self, rows: Callable[[], list[Any]], count: int, timeout: float) -> list[Any]:
         deadline = time.monotonic() + timeout
         with self.recorder.changed:

@@ -93,6 +93,9 @@ def test_a_dm_reaches_plugins_as_a_message_from_its_sender(make_harness):
         "timestamp": parsed.timestamp,
         "thread_id": FRIEND,
         "zalouser_event": event,
+        "msg_type": "",
+        "attachments": (),
+        "quote": None,
     }
 
 
@@ -108,14 +111,15 @@ def test_a_group_message_comes_from_an_occupant_of_the_room(make_harness):
     assert h.recorder.mentions == []
 
 
-def test_an_attachment_url_is_in_the_extras(make_harness):
+def test_an_attachment_is_in_the_extras(make_harness):
     h = make_harness()
     h.listener.connect()
-    link = {"type": "link", "title": "Docs", "href": "https://example.invalid/docs"}
+    link = {"action": "recommened.link", "title": "Docs", "href": "https://example.invalid/docs"}
     h.feed(sim_events.dm_event(FRIEND, link))
     (msg,) = h.wait_messages(1)
-    assert msg.extras["attachment_url"] == "https://example.invalid/docs"
-    assert msg.body == "[link] Docs https://example.invalid/docs"
+    (attachment,) = msg.extras["attachments"]
+    assert (attachment.kind, attachment.url, attachment.name) == ("link", "https://example.invalid/docs", "Docs")
+    assert msg.body == "[link: Docs]"
 
 
 def test_a_mention_of_the_bot_calls_callback_mention(make_harness):
@@ -126,6 +130,7 @@ def test_a_mention_of_the_bot_calls_callback_mention(make_harness):
     mentions = h.wait_mentions(2)
     assert [m for m, _ in mentions] == [group_msg, dm_msg]
     assert all(people == [h.bot.bot_identifier] for _, people in mentions)
+    assert (group_msg.body, dm_msg.body) == ("status?", f"hey @{BOT_NAME}")  # a leading @bot is taken off
 
 
 # --- the gate ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -296,6 +297,14 @@ ERROR_CASES = [
     ("listener event age", {"listener": {"maxEventAgeSeconds": 0}}, "channels.zalouser.listener.maxEventAgeSeconds",
      "0", "a number greater than 0", ""),
     ("defaultAccount", {"defaultAccount": 3}, "channels.zalouser.defaultAccount", "3", '"default"', ""),
+    ("mediaMaxMb zero", {"mediaMaxMb": 0}, "channels.zalouser.mediaMaxMb", "0", "a number greater than 0", ""),
+    ("mediaMaxMb string", {"accounts": {"a": {"mediaMaxMb": "20MB"}}}, "channels.zalouser.accounts.a.mediaMaxMb",
+     '"20MB"', "at most 1024", ""),
+    ("media retention", {"media": {"retentionHours": -1}}, "channels.zalouser.media.retentionHours", "-1",
+     "a number from 0", ""),
+    ("media folder relative", {"media": {"folder": "media"}}, "channels.zalouser.media.folder", '"media"',
+     "an absolute folder path", "write the whole path"),
+    ("media not an object", {"media": "/x"}, "channels.zalouser.media", '"/x"', "an object", ""),
 ]
 
 
@@ -366,6 +375,17 @@ def test_openclaw_keys_we_accept_without_warning():
     assert parse({"markdown": {"tables": "code"}, "messagePrefix": "[bot]", "name": "Phone", "chunkMode": "newline",
                   "textChunkLimit": 1000, "requireMention": True, "groupAllowFrom": ["1"],
                   "dangerouslyAllowNameMatching": False}).warnings == ()
+
+
+def test_media_settings_and_their_defaults():
+    default = parse({})
+    assert (default.media.folder, default.media.retention_hours) == (None, 24)
+    assert default.account().media_max_mb == 20 and default.account().media_max_bytes == 20 * 1024 * 1024
+    chosen = parse({"media": {"folder": "~/zalo-media/", "retentionHours": 0}, "mediaMaxMb": 5,
+                    "accounts": {"big": {"mediaMaxMb": 100}, "small": {}}})
+    assert chosen.media.folder == os.path.expanduser("~/zalo-media") and chosen.media.retention_hours == 0
+    assert [a.media_max_mb for a in chosen.accounts] == [100, 5]
+    assert "media" in warnings_of({"accounts": {"a": {"media": {}}}})  # read at the channel level only
 
 
 def test_later_openclaw_keys_are_named_as_unused():

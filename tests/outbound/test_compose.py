@@ -75,13 +75,25 @@ def test_a_fits_test_cuts_chunks_shorter() -> None:
     assert [i.text for i in items] == ["alpha beta", "gamma delta"]
 
 
+def test_a_quote_rides_on_the_first_text_item_only() -> None:
+    items = reply_items("acc", T, "alpha beta gamma delta epsilon", ["https://x/a.png"], limit=20, quote='{"a":1}')
+    assert [(i.kind, i.quote) for i in items] == [("text", '{"a":1}'), ("text", ""), ("image", "")]
+
+
 class FakeClient:
     def __init__(self) -> None:
         self.calls: list[tuple] = []
 
-    def send_text(self, target: Target, text: str | StyledText) -> SendResult:
-        self.calls.append(("text", target, text))
+    def send_text(self, target: Target, text: str | StyledText, *, quote=None) -> SendResult:
+        self.calls.append(("text", target, text, quote) if quote else ("text", target, text))
         return SendResult("t")
+
+    def send_file(self, target: Target, path: str, *, kind: str = "file") -> SendResult:
+        self.calls.append(("path", target, path, kind))
+        return SendResult("f")
+
+    def react(self, target: Target, msg_id: str, cli_msg_id: str, reaction: str) -> None:
+        self.calls.append(("react", target, msg_id, cli_msg_id, reaction))
 
     def send_media(self, target: Target, kind: str, url: str, caption: str = "") -> SendResult:
         self.calls.append((kind, target, url, caption))
@@ -102,6 +114,20 @@ def test_client_sender_routes_by_kind_and_account() -> None:
     assert results == ["m", "m", "l", "m"]
     assert main.calls == [("image", T, "https://x/a.png", "hi"), ("voice", T, "https://x/v.ogg", "")]
     assert other.calls == [("link", T, "https://x"), ("voice", T, "https://x/v.mp3", "")]
+
+
+def test_client_sender_sends_local_files_reactions_and_quotes() -> None:
+    client = FakeClient()
+    send = client_sender({"a": client})
+    quoted = reply_items("a", T, "ok", quote='{"msgId": "7"}')[0]
+    results = [send(item).message_id for item in (
+        OutboundItem(account="a", target=T, kind="file", path="/data/out/1/r.pdf"),
+        OutboundItem(account="a", target=T, kind="image", path="/data/out/2/c.png"),
+        OutboundItem(account="a", target=T, kind="reaction", text="/-heart", msg_id="7", cli_msg_id="8"),
+        quoted)]
+    assert results == ["f", "f", None, "t"]
+    assert client.calls == [("path", T, "/data/out/1/r.pdf", "file"), ("path", T, "/data/out/2/c.png", "image"),
+                            ("react", T, "7", "8", "/-heart"), ("text", T, StyledText("ok"), {"msgId": "7"})]
 
 
 def test_client_sender_with_callable_and_unknown_account() -> None:

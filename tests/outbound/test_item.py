@@ -51,6 +51,10 @@ def test_conversation_key_separates_accounts_and_thread_kinds() -> None:
         {"kind": "link", "text": "no url"},
         {"kind": "text", "text": "x", "account": ""},
         {"kind": "text", "text": "x", "id": ""},
+        {"kind": "file", "url": "https://x/r.pdf", "path": "/d/r.pdf"},  # both
+        {"kind": "file", "path": "relative/r.pdf"},
+        {"kind": "reaction", "text": "/-heart", "msg_id": "7"},  # no cliMsgId
+        {"kind": "reaction", "text": "/-heart"},
     ],
 )
 def test_invalid_items(kwargs: dict) -> None:
@@ -92,3 +96,15 @@ def test_styles_and_mentions_round_trip_and_old_lines_still_read() -> None:
     assert OutboundItem.from_json(item.to_json()) == item
     old = {k: v for k, v in item.to_json().items() if k not in ("styles", "mentions")}  # before styles were sent
     assert OutboundItem.from_json(old).styled == StyledText("@An hi there")
+
+
+@pytest.mark.parametrize("item", [
+    OutboundItem(account="a", target=Target("1", True), kind="file", path="/data/zalouser/outgoing/x/r.pdf"),
+    OutboundItem(account="a", target=Target("1"), kind="reaction", text="", msg_id="7", cli_msg_id="8"),
+    OutboundItem(account="a", target=Target("1"), kind="text", text="ok", quote='{"msgId": "7"}'),
+], ids=["file", "reaction", "quote"])
+def test_files_reactions_and_quotes_round_trip_and_old_lines_still_read(item: OutboundItem) -> None:
+    assert OutboundItem.from_json(json.loads(json.dumps(item.to_json()))) == item
+    old = {k: v for k, v in OutboundItem(account="a", target=Target("1"), kind="text", text="x").to_json().items()
+           if k not in ("path", "quote", "msg_id", "cli_msg_id")}  # written before these fields
+    assert OutboundItem.from_json(old).quote == ""

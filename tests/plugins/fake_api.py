@@ -109,16 +109,21 @@ class FakeApi:
     def account_ids(self) -> list[str]:
         return list(self.accounts)
 
-    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = ()) -> int:
-        self._record("send_text", account, target, text, mentions=tuple(mentions))
+    def send_text(self, account: str | None, target: Target, text: str, *, mentions: Sequence[str] = (),
+                  reply_to: str | None = None) -> int:
+        self._record("send_text", account, target, text, mentions=tuple(mentions), reply_to=reply_to)
         self._account(account)
         return 1 if text.strip() else 0
 
     def send_markdown(self, account: str | None, target: Target, markdown: str, *,
-                      mentions: Sequence[str] = ()) -> int:
-        self._record("send_markdown", account, target, markdown, mentions=tuple(mentions))
+                      mentions: Sequence[str] = (), reply_to: str | None = None) -> int:
+        self._record("send_markdown", account, target, markdown, mentions=tuple(mentions), reply_to=reply_to)
         self._account(account)
         return 1 if markdown.strip() else 0
+
+    def react(self, account: str | None, target: Target, message_id: str, reaction: str) -> None:
+        self._record("react", account, target, message_id, reaction)
+        self._account(account)
 
     def send_url(self, account: str | None, target: Target, url: str, caption: str = "") -> None:
         self._record("send_url", account, target, url, caption)

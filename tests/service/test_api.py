@@ -3,9 +3,7 @@ member of ZalouserApi, each method with the protocol's exact signature."""
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,38 +12,7 @@ from errbot_zalouser.model import Target
 from errbot_zalouser.service.api import ZalouserApi
 from errbot_zalouser.service.service import ZalouserService
 from tests.plugins.fake_api import FakeApi
-
-
-def protocol_methods(protocol: type) -> dict[str, Any]:
-    return {name: member for name, member in vars(protocol).items()
-            if callable(member) and not name.startswith("_")}
-
-
-def protocol_attributes(protocol: type) -> dict[str, str]:
-    return dict(vars(protocol).get("__annotations__", {}))
-
-
-def _plain(annotation: Any) -> str:
-    """Annotations are strings (``from __future__ import annotations``); compare them spelled alike."""
-    text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
-    return " ".join(text.split())
-
-
-def _shape(signature: inspect.Signature) -> tuple[Any, ...]:
-    params = tuple((p.name, p.kind, p.default, _plain(p.annotation)) for p in signature.parameters.values())
-    return params, _plain(signature.return_annotation)
-
-
-def mismatches(protocol: type, implementation: Any) -> list[str]:
-    """What ``implementation`` (a class or an instance) lacks or spells differently."""
-    problems = []
-    for name, method in protocol_methods(protocol).items():
-        found = inspect.getattr_static(implementation, name, None)
-        if found is None or not callable(found):
-            problems.append(f"{name}: missing")
-        elif _shape(inspect.signature(found)) != _shape(inspect.signature(method)):
-            problems.append(f"{name}: {inspect.signature(found)} != protocol {inspect.signature(method)}")
-    return problems
+from tests.protocols import mismatches, protocol_attributes, protocol_methods
 
 
 @pytest.fixture

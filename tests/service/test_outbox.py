@@ -3,14 +3,15 @@ stamp the account's activity (sent, failed) for status."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from errbot_zalouser.config import parse_channel_block
-from errbot_zalouser.errors import NotFound
-from errbot_zalouser.model import Target
+from errbot_zalouser.errors import NotFound, NotSent, NotSupported, ZcaBlocked
+from errbot_zalouser.model import InboundEvent, Target
 from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.service.directory import DirectoryCache
@@ -196,3 +197,122 @@ def test_a_media_url_must_be_http(make_outbox):
     with pytest.raises(ValueError, match="not an http"):
         outbox.send_url(None, FRIEND, "/etc/passwd")
     assert outbox.stats("default").queued == 0
+
+
+# --- quotes, files, reactions, cards ----------------------------------------------------------------
+
+LINE = {"threadId": WORK_CHAT.thread_id, "msgId": "7645530765413", "cliMsgId": "1774152529301",
+        "content": "gửi báo giá\n[reply context: An: x]", "msgType": "webchat", "senderId": "6634210987765540123",
+        "chatType": "group", "ts": "1774152530188"}
+
+
+@pytest.mark.parametrize("surface", ["0.1.58", "legacy"])
+def test_a_quoted_reply_quotes_on_its_first_chunk_only(make_outbox, sim, surface):
+    sim.set_surface(surface)
+    outbox, _ = make_outbox(chunk_limit=20, probe=True)
+    outbox.remember("default", InboundEvent.from_json(LINE))
+    chunks = outbox.send_text(None, WORK_CHAT, "alpha beta gamma delta epsilon", reply_to=LINE["msgId"])
+    assert chunks == 2 and outbox.drain(10)
+    quotes = [row.get("quote") for row in sim.sent()]
+    if surface == "legacy":  # no --reply-message: a plain reply
+        assert quotes == [None, None]
+    else:
+        assert quotes[1] is None and quotes[0]["msgId"] == LINE["msgId"] and quotes[0]["content"] == "gửi báo giá"
+
+
+@pytest.mark.parametrize("surface", ["0.1.58", "legacy"])
+def test_a_staged_file_is_sent_then_deleted_and_the_caller_told(make_outbox, sim, surface):
+    sim.set_surface(surface)
+    outbox, _ = make_outbox(probe=True)
+    outcomes: list[Exception | None] = []
+    staged = outbox.stage(io.BytesIO(b"%PDF-1.7"), name="report.pdf", stream_type=None, size_hint=None,
+                          max_bytes=1024)
+    outbox.send_file(None, WORK_CHAT, staged, outcomes.append)
+    assert outbox.drain(10) and outcomes == [None]
+    (row,) = sim.sent()
+    assert row["command"] == ("upload" if surface != "legacy" else "image") and row["isGroup"] is True
+    assert not staged.path.exists() and not staged.path.parent.exists()
+
+
+def test_a_failed_file_is_deleted_and_the_caller_told_why(make_outbox, sim):
+    outbox, _ = make_outbox(probe=True)
+    sim.fail("msg upload", times=5, stderr="Error: Không thể nhận tin nhắn từ bạn.")
+    outcomes: list[Exception | None] = []
+    staged = outbox.stage(io.BytesIO(b"x"), name="a.pdf", stream_type=None, size_hint=None, max_bytes=1024)
+    outbox.send_file(None, FRIEND, staged, outcomes.append)
+    assert outbox.drain(10)
+    assert len(outcomes) == 1 and isinstance(outcomes[0], ZcaBlocked) and not staged.path.exists()
+
+
+def test_a_raising_callback_does_not_stop_the_pool(make_outbox, sim):
+    outbox, _ = make_outbox(probe=True)
+
+    def boom(_error: Exception | None) -> None:
+        raise RuntimeError("plugin bug")
+
+    staged = outbox.stage(io.BytesIO(b"x"), name="a.png", stream_type=None, size_hint=None, max_bytes=1024)
+    outbox.send_file(None, FRIEND, staged, boom)
+    outbox.send_text(None, FRIEND, "after")
+    assert outbox.drain(10) and [r["command"] for r in sim.sent()] == ["image", "send"]
+
+
+def test_staged_files_of_a_crash_are_kept_for_the_journal_and_orphans_deleted(make_outbox, sim, tmp_path):
+    outbox, _ = make_outbox(start=False, probe=True)
+    queued = outbox.stage(io.BytesIO(b"x"), name="a.pdf", stream_type=None, size_hint=None, max_bytes=1024)
+    outbox.send_file(None, FRIEND, queued)  # journaled, never sent: the process "dies" here
+    orphan = outbox.stage(io.BytesIO(b"y"), name="b.pdf", stream_type=None, size_hint=None, max_bytes=1024)
+    again, _ = make_outbox(probe=True)  # the next run, on the same journal
+    assert again.drain(10)
+    assert not orphan.path.exists() and not queued.path.exists()
+    assert [r["command"] for r in sim.sent()] == ["upload"]
+
+
+@pytest.mark.parametrize("surface", ["0.1.58", "legacy"])
+def test_a_reaction_is_queued_like_a_reply(make_outbox, sim, surface):
+    sim.set_surface(surface)
+    outbox, _ = make_outbox(probe=True)
+    with pytest.raises(NotFound, match="has not seen it"):
+        outbox.react(None, WORK_CHAT, LINE["msgId"], "❤️")
+    outbox.remember("default", InboundEvent.from_json(LINE))
+    if surface == "legacy":
+        with pytest.raises(NotSupported, match="no `msg react`"):
+            outbox.react(None, WORK_CHAT, LINE["msgId"], "❤️")
+        return
+    with pytest.raises(ValueError, match="unsupported reaction"):
+        outbox.react(None, WORK_CHAT, LINE["msgId"], "sparkles")
+    outbox.react(None, WORK_CHAT, LINE["cliMsgId"], "❤️")
+    assert outbox.drain(10)
+    (row,) = sim.sent()
+    assert (row["command"], row["reaction"], row["target"]) == (
+        "react", "/-heart", {"msgId": "7645530765413", "cliMsgId": "1774152529301"})
+
+
+def test_a_card_is_one_message_then_its_picture(make_outbox, sim):
+    outbox, _ = make_outbox(probe=True)
+    queued = outbox.send_card(None, FRIEND, summary="Build", title="#42", link="https://ci.invalid/42",
+                              fields=(("branch", "main"),), image="https://ci.invalid/badge.png", color="green")
+    assert queued == 2 and outbox.drain(10)
+    text, picture = sim.sent()
+    assert text["command"] == "send" and text["text"] == "Build\n\n#42 (https://ci.invalid/42)\n\nbranch: main"
+    assert (picture["command"], picture["url"]) == ("image", "https://ci.invalid/badge.png")
+
+
+def test_a_file_dropped_unsent_is_deleted_and_the_caller_told(sim, tmp_path):
+    now = [1000.0]
+    settings = OutboundSettings(rate_per_second=50, burst=100, max_age_seconds=60, max_queued_per_conversation=1)
+    outbox = Outbox(accounts(sim, probe=True), settings, tmp_path / "zalouser", clock=lambda: now[0])
+    outcomes: list[Exception | None] = []
+    try:
+        first = outbox.stage(io.BytesIO(b"1"), name="a.pdf", stream_type=None, size_hint=None, max_bytes=1024)
+        second = outbox.stage(io.BytesIO(b"2"), name="b.pdf", stream_type=None, size_hint=None, max_bytes=1024)
+        outbox.send_file(None, FRIEND, first, outcomes.append)
+        outbox.send_file(None, FRIEND, second, outcomes.append)  # the conversation is full: refused at once
+        assert len(outcomes) == 1 and isinstance(outcomes[0], NotSent) and "too much waiting" in str(outcomes[0])
+        assert not second.path.exists() and first.path.exists()
+        now[0] += 120  # the bot was down two minutes: the queued file is too old to send
+        outbox.start()
+        assert outbox.drain(10)
+        assert isinstance(outcomes[1], NotSent) and "waited longer than 60 s" in str(outcomes[1])
+        assert not first.path.exists() and sim.sent() == []
+    finally:
+        outbox.stop(timeout=2)

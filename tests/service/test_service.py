@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -9,10 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 from errbot_zalouser.config import parse_channel_block
-from errbot_zalouser.errors import AmbiguousName, NotFound, PolicyError, ZcaError
+from errbot_zalouser.errors import AmbiguousName, MediaError, NotFound, PolicyError, ZcaError
 from errbot_zalouser.model import InboundEvent
 from errbot_zalouser.policy.access import Outcome
-from errbot_zalouser.service.service import StartupError, ZalouserService
+from errbot_zalouser.service.preflight import StartupError
+from errbot_zalouser.service.service import ZalouserService
 from errbot_zalouser.simulator import seed
 from errbot_zalouser.transport.capabilities import TOOL_ENV
 from errbot_zalouser.transport.runner import CliRunner
@@ -197,7 +199,23 @@ def test_preflight_learns_what_zca_supports_and_status_shows_it(make_service, si
     assert all(rt.client.capabilities is service.capabilities for rt in service.accounts)
     [status] = service.status()
     assert (status.zca_kind, "raw" in status.capabilities) == (kind, raw)
-    assert service.capabilities.supervised is raw  # exposed for the listener (see the README)
+    assert service.capabilities.supervised is raw
+
+
+@pytest.mark.parametrize(("surface", "argv_tail"), [
+    ("0.1.58", ["-r", "--supervised", "--heartbeat-ms", "30000"]),  # heartbeats followed
+    ("legacy", ["-r", "-k"]),  # a binary without --supervised keeps the tool's own keep-alive
+])
+def test_the_listener_is_supervised_when_the_binary_can_be(make_service, sim, surface, argv_tail):
+    sim.set_surface(surface)
+    service = make_service()
+    seen: list[object] = []
+    service.start(lambda account, event: seen.append(event))
+    try:
+        [rt] = list(service.accounts)
+        assert rt.listener is not None and rt.listener.argv[-len(argv_tail):] == argv_tail
+    finally:
+        service.stop()
 
 
 def test_status_says_when_zca_changed_since_start_up(make_service, sim):
@@ -214,8 +232,104 @@ def test_every_zca_child_gets_the_bots_environment(tmp_path, sim):
     service.preflight()
     service.start(lambda account, event: None)
     try:
-        assert listeners[0].env == dict(TOOL_ENV) and TOOL_ENV["OPENZCA_SEND_RETRY_COUNT"] == "0"
+        media = tmp_path / "data" / "zalouser" / "media" / "default"
+        assert listeners[0].env == {**TOOL_ENV, "OPENZCA_LISTEN_MEDIA_DIR": str(media),
+                                    "OPENZCA_LISTEN_MEDIA_MAX_BYTES": str(20 * 1024 * 1024)}
+        assert TOOL_ENV["OPENZCA_SEND_RETRY_COUNT"] == "0" and media.is_dir()
+        assert media.stat().st_mode & 0o777 == 0o700
     finally:
         service.stop()
     default = ZalouserService(settings, tmp_path / "data2")
     assert default._runner.env == dict(TOOL_ENV)  # the CliRunner it builds for itself
+
+
+# --- addressing, reactions, quotes, streams -------------------------------------------------------------
+
+
+def line_event(thread: str, sender: str, content: str, *, group_id: bool = False, msg_id: str = "7645530765413",
+               cli: str = "1774152529301", **fields) -> InboundEvent:
+    return InboundEvent.from_json({"threadId": thread, "msgId": msg_id, "cliMsgId": cli, "content": content,
+                                   "msgType": "webchat", "ts": "1774152530188", "type": 1 if group_id else 0, "senderId": sender,
+                                   "metadata": {"isGroup": group_id, "fromId": sender}, **fields})
+
+
+def test_a_group_command_after_a_leading_mention_is_the_text_errbot_reads(make_service):
+    service = make_service(groupPolicy="open", requireMention=True)
+    addressed = service.admit("default", group(ALICE, "@Sim Bot !echo hi"))
+    assert addressed.dispatch and addressed.mentioned and addressed.text == "!echo hi"
+    assert service.admit("default", group(ALICE, "@Sim Bots !echo hi")).outcome is Outcome.DROP  # not its name
+    by_data = line_event(WORK_CHAT, ALICE, "@Bot nhỏ !help", group_id=True,
+                         mentions=[{"uid": seed.BOT_ID, "pos": 0, "len": 8, "type": 0}])
+    assert service.admit("default", by_data).text == "!help"
+    elsewhere = service.admit("default", group(ALICE, "hỏi @Sim Bot nhé"))
+    assert elsewhere.dispatch and elsewhere.text == "hỏi @Sim Bot nhé"  # mentioned, not addressed: kept whole
+
+
+def test_a_reaction_needs_a_message_the_bot_was_shown(make_service, sim):
+    service = make_service(groupPolicy="open")
+    target = group(ALICE).target
+    with pytest.raises(NotFound, match="has not seen it"):
+        service.react(None, target, "7645530765413", "HEART")
+    seen = line_event(WORK_CHAT, ALICE, "xem nè", group_id=True)
+    assert service.admit("default", seen).dispatch
+    with pytest.raises(ValueError, match="unsupported reaction"):
+        service.react(None, target, seen.msg_id, "sparkles")
+    service.react(None, target, seen.cli_msg_id, "❤️")
+    service.react(None, target, seen.msg_id, "none")
+    assert service.drain(10)
+    assert [(r["command"], r["reaction"], r["target"]["msgId"]) for r in sim.sent()] == [
+        ("react", "/-heart", seen.msg_id), ("react", "", seen.msg_id)]
+
+
+def test_a_refused_message_cannot_be_reacted_to(make_service):
+    service = make_service(dmPolicy="allowlist")
+    refused = line_event(STRANGER, STRANGER, "hi")
+    assert not service.admit("default", refused).dispatch
+    with pytest.raises(NotFound):
+        service.react(None, refused.target, refused.msg_id, "LIKE")
+
+
+def test_a_reply_to_a_remembered_message_quotes_it_else_goes_plain(make_service, sim):
+    service = make_service(groupPolicy="open")
+    seen = line_event(WORK_CHAT, ALICE, "báo giá?\n[reply context: An: cũ]", group_id=True,
+                      quote={"ownerId": ADMIN, "msg": "cũ"})
+    assert service.admit("default", seen).dispatch
+    service.send_markdown(None, seen.target, "**đây**", reply_to=seen.msg_id)
+    service.send_text(None, seen.target, "không nhớ", reply_to="7000000000000")
+    assert service.drain(10)
+    quoted, plain = sim.sent()
+    assert quoted["quote"]["msgId"] == seen.msg_id and quoted["quote"]["content"] == "báo giá?"
+    assert plain["quote"] is None and plain["text"] == "không nhớ"
+
+
+def test_a_stream_is_sent_as_a_file_and_reported(make_service, sim):
+    service = make_service(mediaMaxMb=0.001)
+    sim.wait_listener()  # the upload goes through the listener's socket
+    outcomes: list = []
+    service.send_stream(None, dm(ALICE).target, io.BytesIO(b"a,b\n1,2\n"), name="data.csv", stream_type="text/csv",
+                        on_done=outcomes.append)
+    with pytest.raises(MediaError, match="over the 1048 bytes"):
+        service.send_stream(None, dm(ALICE).target, io.BytesIO(b"x" * 2000), name="big.bin", on_done=outcomes.append)
+    assert service.drain(10) and outcomes == [None]
+    (row,) = sim.sent()
+    assert row["command"] == "upload" and row["attachments"][0].endswith("/data.csv")
+
+
+def test_received_files_are_vetted_before_the_backend_sees_them(tmp_path, sim, caplog):
+    make_listener, listeners = listener_factory()
+    settings = parse_channel_block({"outbound": FAST}, zca="zca", env={})
+    service = ZalouserService(settings, tmp_path / "data", runner=InProcessZca(sim.home), listener_factory=make_listener)
+    service.preflight()
+    got: list = []
+    service.start(lambda account, event: got.append(event))
+    try:
+        media = service.media["default"].path
+        inside = media / "1774152600123-9f1c2a7b.jpg"
+        inside.write_bytes(b"jpeg!")
+        for path in (str(inside), "/etc/passwd"):
+            listeners[0].deliver({"threadId": ALICE, "content": f"[media attached: {path} (image/jpeg)]",
+                                  "msgType": "chat.photo", "mediaPath": path, "mediaKind": "image"})
+    finally:
+        service.stop()
+    kept, dropped = (event.attachments[0] for event in got)
+    assert (kept.path, kept.size) == (str(inside), 5) and (dropped.path, dropped.size) == ("", None)

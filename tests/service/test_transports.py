@@ -60,9 +60,9 @@ def test_the_engine_client_describes_itself_truthfully():
     caps = transports({"engine": "zca-js"})["default"].client.capabilities
     assert caps.kind == ENGINE_KIND and caps.parsed
     # styles and quotes go as they are, files are uploaded; nothing is parsed, resolved or split by it
-    assert (caps.native_formatting, caps.upload, caps.reply_message) == (True, True, True)
+    assert (caps.native_formatting, caps.upload, caps.reply_message, caps.react) == (True,) * 4
     assert (caps.raw, caps.formats_text, caps.group_mentions, caps.self_splitting, caps.send_retry) == (False,) * 5
-    assert caps.in_use() == ("native_formatting", "reply_message", "upload")
+    assert caps.in_use() == ("native_formatting", "reply_message", "upload", "react")
 
 
 def test_the_cli_client_starts_with_the_oldest_surface_until_probed():
@@ -74,7 +74,7 @@ def test_an_engine_account_shares_one_engine_between_client_and_listener_and_log
     client = transport.client
     assert isinstance(client, EngineClient) and client.profile == "work" and client.send_timeout == 12
     assert isinstance(client.cli, ZcaClient) and client.cli.profile == "work"
-    listener = transport.listen(lambda event: None, lambda state, detail: None, ListenerSettings())
+    listener = transport.listen(lambda event: None, lambda state, detail: None, ListenerSettings(), {})
     assert isinstance(listener, EngineListener) and listener.engine is client.engine and listener.name == "default"
     assert client.engine.pid is None  # nothing started yet
     transport.close(1.0)  # and closing what never started is fine
@@ -84,9 +84,11 @@ def test_a_cli_account_listens_with_the_factory_and_the_bots_environment():
     settings = settings_for({"profile": "p"})
     make, made = listener_factory()
     transport = account_transport(settings.account(), settings, InProcessZca(Path("/x")), listener_factory=make)
-    transport.listen(lambda event: None, lambda state, detail: None, ListenerSettings())
+    transport.listen(lambda event: None, lambda state, detail: None, ListenerSettings(),
+                     {"OPENZCA_LISTEN_MEDIA_DIR": "/data/media/default"})
     assert (made[0].profile, made[0].name) == ("p", "default")
     assert made[0].env["OPENZCA_SEND_RETRY_COUNT"] == "0"
+    assert made[0].env["OPENZCA_LISTEN_MEDIA_DIR"] == "/data/media/default"  # where its files are saved
 
 
 # --- where the engine's parts are ---------------------------------------------------------------

@@ -75,7 +75,7 @@ def test_garbage_invalid_utf8_duplicates_and_object_content(listen, sim: SimCont
     assert out[2:5] == [b"[INFO] reconnecting...", b"not json {", b"\xff\xfe\xfa broken"]
     first, second = json.loads(out[5]), json.loads(out[6])
     assert first == second and isinstance(first["content"], dict)
-    assert InboundEvent.from_json(first).attachment.url == "https://x/p.jpg"
+    assert InboundEvent.from_json(first).attachments[0].url == "https://x/p.jpg"
 
 
 def test_split_line_arrives_in_two_writes(listen, sim: SimControl, each_surface: str) -> None:

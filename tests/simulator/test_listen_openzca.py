@@ -339,6 +339,26 @@ def test_a_failed_download_warns_on_the_listeners_stderr(listen, sim: SimControl
                         "https://x.invalid/gone.jpg (404))\n")
 
 
+def test_the_listener_downloads_into_its_own_media_folder(listen, sim: SimControl, tmp_path) -> None:
+    mine = tmp_path / "bot-media"
+    proc = started(listen, sim, "-r", env={"OPENZCA_LISTEN_MEDIA_DIR": str(mine)})
+    injected = sim.inject_photo(USER, "https://f21-zpc.zdn.vn/sim/photo.jpg", data=b"\xff\xd8jpeg", caption="đẹp")
+    line = json.loads(proc.wait_lines(3)[2])
+    path = Path(line["mediaPath"])
+    assert path.parent == mine and path.read_bytes() == b"\xff\xd8jpeg" and not Path(injected["mediaPath"]).exists()
+    assert line["content"] == f"[media attached: {path} (image/jpeg) | https://f21-zpc.zdn.vn/sim/photo.jpg]\nđẹp"
+    assert line["metadata"]["mediaPaths"] == [str(path)] and line["mediaTypes"] == ["image/jpeg"]
+    assert list(line)[:9] == list(injected)[:9]  # the field order stays the tool's
+
+
+def test_a_shared_link_is_its_thumbnail_and_title(sim: SimControl) -> None:
+    link = sim.inject_link(USER, "https://example.org/a", title="Tin nóng")
+    assert (link["msgType"], link["mediaKind"]) == ("chat.recommended", "image")
+    assert link["content"].endswith("| https://f21-zpc.zdn.vn/sim/thumb.jpg]\nTin nóng")
+    untitled = sim.inject_link(USER, "https://example.org/b")
+    assert untitled["content"].endswith("\nhttps://example.org/b")
+
+
 def test_stickers_and_quote_replies(sim: SimControl) -> None:
     sticker = sim.inject_sticker(USER, "21979")
     assert (sticker["content"], sticker["mediaKind"], sticker["mentionIds"]) == ("<non-text:chat.sticker>", "image",

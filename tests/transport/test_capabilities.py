@@ -17,7 +17,7 @@ from errbot_zalouser.transport.capabilities import OPENZCA, OTHER, PROBES, Capab
 from errbot_zalouser.transport.runner import CliRunner, CompletedRun
 
 OPENZCA_0_1_58 = {"raw", "native_formatting", "group_mentions", "self_splitting", "send_retry", "reply_message",
-                  "reply_id", "upload", "analyze_text", "supervised", "heartbeat_ms", "recycle_ms"}
+                  "reply_id", "upload", "react", "analyze_text", "supervised", "heartbeat_ms", "recycle_ms"}
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +102,7 @@ def test_options_are_read_by_their_tokens_not_from_descriptions() -> None:
                                  "listen": LISTEN_HELP})
     assert found.raw and found.supervised and found.group_mentions  # wrapped description read as one
     assert not (found.heartbeat_ms or found.recycle_ms)  # only named in a description
-    assert not (found.upload or found.analyze_text)  # likewise
+    assert not (found.upload or found.analyze_text or found.react)  # likewise
     assert not found.native_formatting  # 0.1.40 adds a style for {small}: our guards would show
     assert not (found.self_splitting or found.send_retry)
 

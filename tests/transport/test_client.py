@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from errbot_zalouser.errors import (
+    NotSupported,
     ZcaBadOutput,
     ZcaBlocked,
     ZcaCommandFailed,
@@ -369,3 +370,96 @@ def test_timeout_table_matches_the_contract():
     assert TIMEOUTS["friend list"] == TIMEOUTS["friend find"] == TIMEOUTS["group list"] == 15
     assert TIMEOUTS["group members"] == 20
     assert all(TIMEOUTS[f"msg {verb}"] == 30 for verb in ("send", "image", "video", "voice", "link"))
+
+
+# --- quotes, local files, reactions ------------------------------------------------------------------
+
+QUOTING = Capabilities(kind="openzca", version="0.1.58", parsed=True, raw=True, reply_message=True, upload=True,
+                       react=True)
+LINE = {"threadId": GID, "msgId": "7645530765413", "cliMsgId": "1774152529301", "content": "gửi báo giá",
+        "msgType": "webchat", "senderId": UID, "chatType": "group", "ts": "1774152530188"}
+
+
+def test_a_reply_quotes_the_listen_line_where_the_binary_can():
+    c, runner = client((0, "", ""), caps=QUOTING)
+    c.send_text(GROUP, "ok", quote=LINE)
+    assert runner.argv == [*P, "msg", "send", "--raw", f"--reply-message={json.dumps(LINE, separators=(',', ':'))}",
+                           "-g", "--", GID, "ok"]
+    assert "\\u1eedi" in runner.argv[5]  # ASCII only: no lone surrogate can reach the argv
+
+
+def test_without_reply_message_the_reply_goes_plain():
+    c, runner = client((0, "", ""), caps=OLD_OPENZCA)
+    c.send_text(GROUP, "ok", quote=LINE)
+    assert runner.argv == [*P, "msg", "send", "--raw", "-g", "--", GID, "ok"]
+
+
+@pytest.mark.parametrize("stderr", ["Error: Missing reply message msgType.",
+                                    "Error: Reply message belongs to a different thread.",
+                                    "Error: Invalid JSON for --reply-message: Unexpected token",
+                                    "Error: This kind of `webchat` quote type is not available"])
+def test_a_refused_quote_sends_the_reply_without_it(stderr, caplog):
+    c, runner = client((1, "", stderr), (0, "", ""), caps=QUOTING)
+    c.send_text(USER, "ok", quote=LINE)
+    assert [argv[-1] for argv, _ in runner.calls] == ["ok", "ok"]
+    assert not any(a.startswith("--reply-message") for a in runner.argv)
+    assert "without its quote" in caplog.text
+
+
+def test_a_failure_that_is_not_about_the_quote_is_not_resent():
+    c, runner = client((1, "", "Error: Vượt quá số request cho phép"), caps=QUOTING)
+    with pytest.raises(ZcaRateLimited):
+        c.send_text(USER, "ok", quote=LINE)
+    assert len(runner.calls) == 1
+
+
+def test_a_listen_line_too_long_for_argv_is_cut_to_what_openzca_reads():
+    huge = {**LINE, "content": "x" * 100_000, "metadata": {"mentions": ["y" * 1000] * 100}}
+    c, runner = client((0, "", ""), (0, "", ""), caps=QUOTING)
+    c.send_text(USER, "ok", quote=huge)
+    sent = json.loads(runner.argv[5].removeprefix("--reply-message="))
+    assert sent == {**LINE, "content": "x" * 2000}
+    c.send_text(USER, "ok", quote={**LINE, "msgType": "z" * 100_000})  # even cut, too long: no quote
+    assert not any(a.startswith("--reply-message") for a in runner.argv)
+
+
+@pytest.mark.parametrize(
+    ("caps", "kind", "argv"),
+    [
+        (QUOTING, "image", ["msg", "image", "-g", "--", GID, "/data/out/a/chart.png"]),
+        (QUOTING, "file", ["msg", "upload", "-g", "--", "/data/out/a/chart.png", GID]),
+        (QUOTING, "video", ["msg", "upload", "-g", "--", "/data/out/a/chart.png", GID]),
+        (QUOTING, "voice", ["msg", "upload", "-g", "--", "/data/out/a/chart.png", GID]),
+        (OLDEST, "file", ["msg", "image", "-g", "--", GID, "/data/out/a/chart.png"]),
+        (OLDEST, "video", ["msg", "video", "-g", "--", GID, "/data/out/a/chart.png"]),
+        (OLDEST, "voice", ["msg", "voice", "-g", "--", GID, "/data/out/a/chart.png"]),
+    ],
+)
+def test_local_files_go_by_the_command_that_works_while_listening(caps, kind, argv):
+    c, runner = client((0, "{ message: null, attachment: [ { msgId: 7645528516663 } ] }\n", ""), caps=caps)
+    assert c.send_file(GROUP, "/data/out/a/chart.png", kind=kind) == SendResult("7645528516663")
+    assert runner.argv == [*P, *argv]
+
+
+def test_react_passes_the_code_after_the_end_of_options():
+    c, runner = client((0, "{ msgIds: [ 7645528516670 ] }\n", ""), caps=QUOTING)
+    c.react(GROUP, "7645530765413", "1774152529301", "--b")
+    assert runner.argv == [*P, "msg", "react", "-g", "--", "7645530765413", "1774152529301", GID, "--b"]
+    assert runner.timeout == TIMEOUTS["msg react"]
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda c: c.send_file(USER, "relative/a.pdf"), ValueError),
+        (lambda c: c.send_file(USER, "/a.pdf", kind="sticker"), ValueError),
+        (lambda c: c.react(USER, "1", "2", "HEART"), ValueError),  # a name, not a code
+        (lambda c: c.react(USER, "x", "2", "/-heart"), ValueError),
+        (lambda c: c.react(USER, "1", "2", "/-heart"), NotSupported),  # the binary has no msg react
+    ],
+)
+def test_bad_file_and_reaction_calls_run_nothing(call, error):
+    c, runner = client(caps=OPENZCA)
+    with pytest.raises(error):
+        call(c)
+    assert runner.calls == []

@@ -232,7 +232,7 @@ def test_listener_receives_dm_group_split_and_ignores_garbage(listen, sim):
     dm, grp, photo = rec.events
     assert (dm.content, dm.sender_id, dm.is_group) == ("first", uid, False)
     assert (grp.content, grp.thread_id, grp.is_group, grp.sender_id) == ("split group line", gid, True, uid)
-    assert "https://example.invalid/p.jpg" in photo.content
+    assert photo.content == "photo" and photo.attachments[0].url == "https://example.invalid/p.jpg"
     stats = listener.stats
     assert stats.duplicates == 1 and stats.skipped_lines >= 2
     assert stats.state is ListenerState.CONNECTED

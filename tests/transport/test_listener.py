@@ -78,14 +78,15 @@ def test_garbage_and_unusable_json_are_skipped_and_counted(fake_listen):
     assert stats.events == 1
 
 
-def test_object_content_becomes_text_not_a_crash(fake_listen):
-    content = {"title": "photo", "href": "https://example.invalid/p.jpg", "type": "chat.photo"}
+def test_object_content_becomes_a_message_with_its_attachment_not_a_crash(fake_listen):
+    content = {"title": "holiday", "href": "https://example.invalid/p.jpg", "type": "chat.photo"}
     fake = fake_listen([[*BANNER, {"out": event_line("5", content)}, {"out": event_line("6", "next")}]])
     fake.listener.start()
     assert wait_until(lambda: len(fake.recorder.events) == 2)
     first = fake.recorder.events[0]
-    assert "https://example.invalid/p.jpg" in first.content
-    assert first.attachment is not None
+    assert first.content == "holiday"  # the photo's title is its caption
+    (photo,) = first.attachments
+    assert (photo.kind, photo.url, photo.name) == ("image", "https://example.invalid/p.jpg", "p.jpg")
 
 
 def test_oversize_line_is_discarded_and_the_stream_goes_on(fake_listen):

@@ -3,7 +3,8 @@ an ``Engine``'s message events.
 
 Only the constructor differs: it takes the account's ``Engine``, which the ``EngineClient`` shares,
 instead of a `zca` executable. Messages are the engine's listen lines parsed by
-``InboundEvent.from_json`` and deduplicated as the CLI listener does. States follow the engine:
+``InboundEvent.from_json`` and deduplicated as the CLI listener does; reactions (which the CLI
+listener never sees) are delivered the same way, as ``InboundReaction`` values. States follow the engine:
 STARTING while a child starts or the websocket is reconnecting, CONNECTED once the websocket is
 up, BACKOFF while a dead child waits for its restart; LOGGED_OUT instead when the login was
 refused (the profile has no valid session), WAITING when another process owns the profile: the
@@ -21,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from errbot_zalouser.model import BadEvent, InboundEvent
+from errbot_zalouser.model import BadEvent, Inbound, InboundEvent, InboundReaction
 from errbot_zalouser.transport.dedupe import RecentMessages
 from errbot_zalouser.transport.engine.child import printable
 from errbot_zalouser.transport.engine.engine import Engine
@@ -110,7 +111,9 @@ class EngineListener:
 
     def _on_engine_event(self, name: str, body: Mapping[str, Any]) -> None:
         if name == "message":
-            self._message(body.get("message"))
+            self._message(body.get("message"), InboundEvent.from_json)
+        elif name == "reaction":
+            self._message(body.get("reaction"), InboundReaction.from_json)
         elif name == "connection":
             self._connection(body)
         elif name == "spawned":
@@ -136,10 +139,10 @@ class EngineListener:
         self._update(last_error=text)
         self._set_state(ListenerState.STARTING, text)
 
-    def _message(self, obj: Any) -> None:
+    def _message(self, obj: Any, parse: Callable[[Any], Inbound]) -> None:
         self._bump("lines")
         try:
-            event = InboundEvent.from_json(obj)
+            event = parse(obj)
         except (BadEvent, RecursionError) as exc:
             log.debug("listener %s: skipping a message event: %s", self.name, exc)
             self._bump("skipped_lines")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from errbot_zalouser.model import Target
+from errbot_zalouser.model import InboundReaction, Target
 from errbot_zalouser.transport.engine.client import EngineClient
 from errbot_zalouser.transport.engine.listener import EngineListener
 from errbot_zalouser.transport.listener import ListenerState
@@ -50,7 +50,8 @@ def test_messages_arrive_as_inbound_events(listen, fake):
     assert "senderName" not in dm.raw["metadata"] and dm.raw["toId"] == bot
     assert (group.is_group, group.thread_id, group.mention_ids, group.sender_name) == (True, GROUP, (bot,),
                                                                                        "Nguyễn Văn An")
-    assert photo.content.startswith("[media attached: 2 files]") and photo.content.endswith("\nảnh đẹp")
+    assert photo.raw["content"].startswith("[media attached: 2 files]") and photo.content == "ảnh đẹp"
+    assert [(a.kind, bool(a.url), a.path) for a in photo.attachments] == [("image", True, "")] * 2  # no downloads
     stats = listener.stats
     assert (stats.events, stats.lines, stats.duplicates, stats.skipped_lines) == (3, 3, 0, 0)
     assert stats.pid == listener.pid == listener.engine.pid and stats.connected_at and stats.last_event_at
@@ -85,18 +86,23 @@ def test_a_callback_that_raises_does_not_stop_delivery(make_engine, fake):
         listener.stop()
 
 
-def test_reactions_and_undo_reach_engine_subscribers(listen, fake):
+def test_reactions_arrive_as_inbound_reactions_and_undo_reaches_engine_subscribers(listen, fake):
     listener, rec = listen()
     got = []
     listener.engine.subscribe(lambda name, body: got.append((name, dict(body))) if name in ("reaction", "undo") else None)
     fake.inject_reaction(FRIEND, FRIEND, "7712003400123", "1774000000123")
+    fake.inject_reaction(GROUP, FRIEND, "7712003400125", "1774000000125", icon=":>", is_group=True)
     fake.inject_undo(GROUP, FRIEND, "7712003400124", "1774000000124", is_group=True)
-    assert wait_until(lambda: len(got) == 2, 10)
-    (_, reaction), (_, undo) = got
+    assert wait_until(lambda: len(got) == 3 and len(rec.events) == 2, 10)
+    (_, reaction), _, (_, undo) = got
     assert reaction["reaction"]["icon"] == "/-heart" and reaction["reaction"]["targets"] == [
         {"msgId": "7712003400123", "cliMsgId": "1774000000123"}]
     assert (undo["undo"]["threadId"], undo["undo"]["msgId"]) == (GROUP, "7712003400124")
-    assert rec.events == []
+    heart, haha = rec.events
+    assert isinstance(heart, InboundReaction) and (heart.thread_id, heart.sender_id, heart.name, heart.is_group) == (
+        FRIEND, FRIEND, "HEART", False)
+    assert heart.targets == (("7712003400123", "1774000000123"),)
+    assert (haha.thread_id, haha.name, haha.is_group) == (GROUP, "HAHA", True)
 
 
 def test_a_final_close_restarts_the_engine_with_a_new_login(listen, fake):

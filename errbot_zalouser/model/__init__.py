@@ -1,44 +1,42 @@
-"""Immutable values for what `zca` reports: users, groups, inbound events.
+"""Immutable values for what `zca` reports: users, groups, inbound messages and reactions.
 
 Ids are Zalo's numeric strings (see ``errbot_zalouser.ids``) and are the only identity; display
 names are decoration. Every model keeps the raw JSON object it came from (``raw``), so
 fields that newer `zca` editions add are never lost.
+
+The package: ``wire`` reads JSON fields tolerantly; ``attachments`` holds ``Attachment`` (photos,
+files, voice notes... of a message, from both listener shapes); ``quote`` holds ``Quote`` and
+``Mention``; ``reaction`` holds the reaction names and ``InboundReaction``. Everything is
+importable from here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from errbot_zalouser import ids
+from errbot_zalouser.model import attachments as media
+from errbot_zalouser.model.attachments import KINDS as ATTACHMENT_KINDS
+from errbot_zalouser.model.attachments import Attachment
+from errbot_zalouser.model.quote import Mention, Quote, read_mentions, read_quote
+from errbot_zalouser.model.reaction import InboundReaction
+from errbot_zalouser.model.wire import EMPTY as _EMPTY
+from errbot_zalouser.model.wire import BadEvent, first_text, frozen_mapping, mapping, timestamp
+from errbot_zalouser.model.wire import text as _text
+
+__all__ = [
+    "ATTACHMENT_KINDS", "FILE_KINDS", "MEDIA_KINDS", "ApprovedEntry", "Attachment", "BadEvent", "GroupAllowEntry", "Inbound",
+    "InboundEvent",
+    "InboundReaction", "Mention", "PairingRequest", "Quote", "SendResult", "Target", "ZaloGroup", "ZaloUser",
+    "frozen_mapping",
+]
 
 MEDIA_KINDS = ("image", "video", "voice")
 """The `zca msg <kind>` commands that send a media URL."""
-
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-class BadEvent(ValueError):
-    """A listener line is JSON but not a usable message event."""
-
-
-def frozen_mapping(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A read-only view. A plain dict is taken over as it is (callers pass freshly decoded JSON),
-    which keeps a 10,000-contact directory from holding every row twice."""
-    return MappingProxyType(obj if type(obj) is dict else dict(obj))
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return ""
-    if isinstance(value, (str, int)):
-        return str(value)
-    return ""
+FILE_KINDS = (*MEDIA_KINDS, "file")
+"""How a file (a URL or a local file) can be sent."""
 
 
 @dataclass(frozen=True)
@@ -118,14 +116,15 @@ class SendResult:
 
 
 @dataclass(frozen=True)
-class Attachment:
-    url: str
-    title: str = ""
-
-
-@dataclass(frozen=True)
 class InboundEvent:
-    """One message from `zca listen -r`, as an immutable value."""
+    """One message from `zca listen -r`, as an immutable value.
+
+    ``content`` is the text a person wrote: a text message's text, a media message's caption,
+    else a short note such as ``[photo]`` or ``[file: report.pdf]`` (never the tool's
+    ``[media attached: …]`` note, never the ``[reply context: …]`` lines of a quote-reply; the
+    wire text stays in ``raw``). ``attachments`` are what it carries besides text, ``quote`` the
+    message it answers, ``mentions`` who it mentions (``mention_ids`` their ids, in order).
+    """
 
     thread_id: str
     sender_id: str
@@ -137,7 +136,10 @@ class InboundEvent:
     sender_name: str = ""
     thread_name: str = ""
     mention_ids: tuple[str, ...] = ()
-    attachment: Attachment | None = None
+    msg_type: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    quote: Quote | None = None
+    mentions: tuple[Mention, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
     @property
@@ -160,35 +162,44 @@ class InboundEvent:
         """Parse one decoded listener line. Raises BadEvent for unusable objects."""
         if not isinstance(obj, Mapping):
             raise BadEvent("event is not a JSON object")
-        meta = obj.get("metadata")
-        if not isinstance(meta, Mapping):
-            meta = _EMPTY
+        meta = mapping(obj.get("metadata"))
         thread_id = _text(obj.get("threadId"))
         if not thread_id:
             raise BadEvent("event has no threadId")
-        content, attachment = _content(obj.get("content"))
-        if not content.strip():
-            raise BadEvent("event has no text content")
         is_group = _is_group(obj, meta)
         sender_id = _text(meta.get("fromId")) or _text(obj.get("senderId"))
         if not sender_id:
             if is_group:
                 raise BadEvent("group event has no sender id")
             sender_id = thread_id
+        msg_type = first_text(obj.get("msgType"), meta.get("msgType"))
+        quote = read_quote(obj, meta)
+        text, attachments = _content(obj, meta, msg_type, quoted=quote is not None)
+        if not text.strip() and not attachments and quote is None:
+            raise BadEvent("event has no text content")
+        mentions = read_mentions(obj, meta, sticker=msg_type == "chat.sticker", content=text)
         return cls(
             thread_id=thread_id,
             sender_id=sender_id,
-            content=content,
+            content=text,
             is_group=is_group,
             msg_id=_text(obj.get("msgId")),
             cli_msg_id=_text(obj.get("cliMsgId")),
-            timestamp=_timestamp(obj.get("timestamp")),
+            timestamp=timestamp(obj.get("timestamp")),
             sender_name=_text(meta.get("senderName")) or _text(obj.get("senderName")),
             thread_name=_text(meta.get("threadName")),
-            mention_ids=_mention_ids(obj, meta),
-            attachment=attachment,
+            mention_ids=tuple(dict.fromkeys(m.user_id for m in mentions)),
+            msg_type=msg_type,
+            attachments=attachments,
+            quote=quote,
+            mentions=mentions,
             raw=frozen_mapping(obj),
         )
+
+
+Inbound = InboundEvent | InboundReaction
+"""What a listener delivers: a message, or a reaction (the zca-js engine reports them; openzca's
+`listen` prints none)."""
 
 
 def _is_group(obj: Mapping[str, Any], meta: Mapping[str, Any]) -> bool:
@@ -203,43 +214,23 @@ def _is_group(obj: Mapping[str, Any], meta: Mapping[str, Any]) -> bool:
     return obj.get("type") == 1
 
 
-def _timestamp(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return 0.0
-    return value / 1000.0 if value > 1e10 else float(value)
-
-
-def _mention_ids(obj: Mapping[str, Any], meta: Mapping[str, Any]) -> tuple[str, ...]:
-    ids: list[str] = []
-    for source in (obj, meta):
-        for uid in _list(source.get("mentionIds")):
-            if _text(uid):
-                ids.append(_text(uid))
-        for mention in _list(source.get("mentions")):
-            if isinstance(mention, Mapping) and _text(mention.get("uid")):
-                ids.append(_text(mention.get("uid")))
-    return tuple(dict.fromkeys(ids))
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _content(value: Any) -> tuple[str, Attachment | None]:
-    """Text of a message; attachment objects become readable text plus a URL."""
-    if isinstance(value, str):
-        return value, None
+def _content(obj: Mapping[str, Any], meta: Mapping[str, Any], msg_type: str, *,
+             quoted: bool) -> tuple[str, tuple[Attachment, ...]]:
+    """(the text a person wrote, or a note; the attachments) of a listen line's ``content``."""
+    value = obj.get("content")
     if isinstance(value, Mapping):
-        url = _text(value.get("href")) or _text(value.get("url")) or _text(value.get("thumb"))
-        title = _text(value.get("title")) or _text(value.get("description"))
-        kind = _text(value.get("type")) or "attachment"
-        text = f"[{kind}] {title}".strip() if title else f"[{kind}]"
-        if url:
-            text = f"{text} {url}"
-        return text, Attachment(url=url, title=title) if url else None
-    if value is None:
-        return "", None
-    return json.dumps(value, ensure_ascii=False)[:2000], None
+        caption, found = media.from_object(value, msg_type)
+        return caption or media.note(found[0].kind, found[0].name), found
+    if value is not None and not isinstance(value, str):
+        return media.note(media.UNKNOWN), (Attachment(media.UNKNOWN, raw={"content": value}),)
+    kind = media.kind_of(msg_type, first_text(obj.get("mediaKind"), meta.get("mediaKind")))
+    written = media.human_text(value or "", media=kind is not None, quoted=quoted)
+    if kind is None:
+        return written, ()
+    found = media.from_listen_fields(obj, meta, kind, written)
+    if media.is_caption(written, kind, found):
+        return written, found
+    return media.note(kind, found[0].name), found
 
 
 # --- access-control values (persisted by stores/, produced by policy/) ---------------------------
