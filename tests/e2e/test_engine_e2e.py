@@ -1,7 +1,10 @@
 """The whole bot (`errbot -c`) on an account with ``engine: "zca-js"``: the real engine program under
 Node, on the zca-js stand-in (tests/transport/engine/fake_zca), which plays Zalo and records every
 send. Issue 13's "Done means": a DM, a group, pairing, a multi-chunk reply and a file, with styles
-and mentions sent as ranges; and one login for the whole run, no `zca` process at all.
+and mentions sent as ranges; and one login for the whole run, no `zca` process at all. Issue 11's
+rich messages where the engine carries them: a photo reaching a plugin with its attachment, a
+threaded reply as a quote, a quote reaching ``extras["quote"]``, send_stream_request's files, an
+inbound reaction reaching ``callback_reaction``.
 
 Skipped, saying why, where Node.js 18+ is not installed (the ``node`` fixture); CI has it.
 """
@@ -23,7 +26,8 @@ import pytest
 import tests.e2e.test_bot_e2e as on_cli  # tests of the `zca` tool that hold on the engine as written
 from errbot_zalouser.simulator.control import SimControl
 from tests.e2e.conftest import ADMIN, FRIEND, WORK_CHAT, BotProcess, start_bot
-from tests.faults.conftest import recorder_config
+from tests.e2e.test_rich_e2e import PROBE, readme_plugin, rows
+from tests.faults.conftest import read_jsonl, recorder_config
 from tests.transport.conftest import pid_alive, wait_until
 from tests.transport.engine.fakezca import FakeZca
 
@@ -44,16 +48,18 @@ def engine_block(node_path: str, account: FakeZca, zalouser: dict[str, Any] | No
 
 @pytest.fixture
 def engine_bot(tmp_path: Path, node: str, fake: FakeZca, sim: SimControl, zca_sim_path: str) -> Iterator[EngineBot]:
-    """``make(zalouser=None, workdir=None, wait=True)`` -> the bot on the engine (stopped at the end).
+    """``make(zalouser=None, workdir=None, wait=True, plugins=(), extra="")`` -> the bot on the engine
+    (stopped at the end); ``plugins``: more plugin folders, ``extra``: more config.py lines.
 
     ``ZALOUSER_ZCA`` is zca-sim with its own state (``sim``): the bot on the engine must not run it.
     """
     bots: list[BotProcess] = []
 
-    def make(zalouser: dict[str, Any] | None = None, workdir: Path | None = None, wait: bool = True) -> BotProcess:
+    def make(zalouser: dict[str, Any] | None = None, workdir: Path | None = None, wait: bool = True,
+             plugins: tuple[Path, ...] = (), extra: str = "") -> BotProcess:
         folder = workdir or tmp_path / f"bot{len(bots)}"
         bot = start_bot(folder, fake, zca_sim_path, engine_block(node, fake, zalouser),
-                        extra=recorder_config(folder / "record.jsonl"), wait=wait,
+                        extra=recorder_config(folder / "record.jsonl", plugins) + extra, wait=wait,
                         env={**fake.env(), "ZCA_SIM_HOME": str(sim.home)})
         bots.append(bot)
         return bot
@@ -167,6 +173,51 @@ def test_status_names_the_engine(engine_bot):
     text = bot.replies_to(ADMIN)[-1]["text"]
     assert "zca-js engine" in text and "zca-js 2.1.2" in text and "native_formatting" in text
     assert "logged in" in text and "not logged in" not in text and "listener: connected" in text
+
+
+# --- rich messages (issue 11) on the engine ---------------------------------------------------------
+
+
+def test_rich_messages_through_the_engine(engine_bot, tmp_path):
+    """A photo reaches the README's plugin with its attachment (the engine downloads no media: its
+    URL, no path), which reacts, answers quoting it and sends a receipt by send_stream_request;
+    !sendfiles' PDF and PNG go to a DM and a group; a threaded reply is a quote; a quoted message
+    reaches the plugins with extras["quote"]; a reaction reaches callback_reaction."""
+    bot = engine_bot({"allowFrom": [FRIEND], "groupPolicy": "open"}, plugins=(readme_plugin(tmp_path / "readme"), PROBE),
+                     extra='DIVERT_TO_THREAD = ("echo",)\n')
+    record = bot.workdir / "record.jsonl"
+    url = "https://f21-zpc.zdn.vn/jpg/sim/cat.jpg"
+    photo = bot.sim.inject_photo(ADMIN, ADMIN, url=url)
+    (reaction,) = rows(bot, ADMIN, 1, "react")
+    assert (reaction["icon"], reaction["target"]) == ("/-strong", {"msgId": photo["msgId"], "cliMsgId": photo["cliMsgId"]})
+    (answer,) = rows(bot, ADMIN, 1, "send")
+    assert answer["text"] == "Got your photo cat.jpg (not downloaded)." and answer["quote"]["msgId"] == photo["msgId"]
+    (receipt,) = rows(bot, ADMIN, 1, "upload")
+    assert receipt["attachments"][0]["fileName"] == "receipt.txt"
+    assert ["image", url, ""] in [a for r in read_jsonl(record) for a in r.get("attachments", ())]
+
+    bot.sim.inject_dm(FRIEND, "!sendfiles")
+    bot.sim.inject_group(WORK_CHAT, FRIEND, "!sendfiles")
+    for thread in (FRIEND, WORK_CHAT):
+        rows(bot, thread, 1, "send", text="files: report.pdf success, chart.png success")
+        (pdf,) = rows(bot, thread, 1, "upload")
+        (png,) = rows(bot, thread, 1, "image")
+        assert (pdf["attachments"][0]["fileName"], png["attachments"][0]["fileName"]) == ("report.pdf", "chart.png")
+        assert pdf["isGroup"] is png["isGroup"] is (thread == WORK_CHAT)
+
+    command = bot.sim.inject_group(WORK_CHAT, FRIEND, "!echo hi")
+    (echoed,) = rows(bot, WORK_CHAT, 1, "send", text="hi")
+    assert (echoed["quote"]["msgId"], echoed["quote"]["uidFrom"]) == (command["msgId"], FRIEND)
+
+    earlier = {"ownerId": FRIEND, "cliMsgId": "1774000000001", "globalMsgId": 7712003400001, "cliMsgType": 1,
+               "ts": 1774000000001, "msg": "lúc nãy", "attach": "", "fromD": "An", "ttl": 0}
+    bot.sim.inject_dm(FRIEND, "về tin này", quote=earlier)
+    bot.sim.inject_reaction(ADMIN, ADMIN, photo["msgId"], photo["cliMsgId"], "/-heart")
+    assert wait_until(lambda: any(r.get("quote") == "7712003400001" for r in read_jsonl(record))
+                      and any("reaction" in r for r in read_jsonl(record)), 15), read_jsonl(record)
+    [reacted] = [r for r in read_jsonl(record) if "reaction" in r]
+    assert (reacted["reaction"], reacted["frm"], reacted["msg_id"]) == ("HEART", ADMIN, photo["msgId"])
+    assert "Traceback" not in bot.log and bot.sim.calls() and len(bot.sim.logins()) == 1
 
 
 # --- faults, as the whole bot sees them --------------------------------------------------------------
