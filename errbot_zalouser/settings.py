@@ -45,6 +45,13 @@ class Formatting(StrEnum):
     PLAIN = "plain"  # always readable plain text (sent with --raw where the binary has it)
 
 
+class EngineKind(StrEnum):
+    """How an account reaches Zalo (README, "Which engine")."""
+
+    CLI = "cli"  # the `zca` tool: one process per message sent, a `zca listen` child for inbound
+    ZCA_JS = "zca-js"  # one long-lived Node process on zca-js holding one session (transport/engine)
+
+
 class PairingScope(StrEnum):
     CHANNEL = "channel"  # the pending cap counts every account's requests together (seed)
     ACCOUNT = "account"  # the cap counts per account (later OpenClaw)
@@ -137,6 +144,17 @@ class ListenerConfig:
 
 
 @dataclass(frozen=True)
+class ZcaJsSettings:
+    """Where the zca-js engine's parts are, for the accounts with ``engine: "zca-js"`` (the
+    ``zcaJs`` block). Paths are absolute or as given, ``~`` expanded; None means the default."""
+
+    install_folder: str | None = None  # where `engine install` put zca-js (default: its default folder)
+    package: str | None = None  # a zca-js package folder (or stand-in module) used as it is, unchecked
+    node: str = "node"
+    openzca_home: str | None = None  # where `zca auth login` keeps profiles ($OPENZCA_HOME, else ~/.openzca)
+
+
+@dataclass(frozen=True)
 class MediaSettings:
     """Where the `zca` listener saves the files the bot is given, and how long they are kept.
 
@@ -168,6 +186,7 @@ class AccountConfig:
     chunk_mode: ChunkMode = ChunkMode.LENGTH
     text_chunk_limit: int = MAX_TEXT_CHUNK
     formatting: Formatting = Formatting.AUTO
+    engine: EngineKind = EngineKind.CLI
     media_max_mb: float = DEFAULT_MEDIA_MAX_MB  # the largest file the bot is given or sends
     pairing: PairingSettings = field(default_factory=PairingSettings)
     name_matching: bool = False
@@ -178,6 +197,7 @@ class AccountConfig:
         object.__setattr__(self, "group_policy", GroupPolicy(self.group_policy))
         object.__setattr__(self, "chunk_mode", ChunkMode(self.chunk_mode))
         object.__setattr__(self, "formatting", Formatting(self.formatting))
+        object.__setattr__(self, "engine", EngineKind(self.engine))
         object.__setattr__(self, "allow_from", tuple(self.allow_from))
         object.__setattr__(self, "group_allow_from", tuple(self.group_allow_from))
         object.__setattr__(self, "groups", _frozen_rules(self.groups))
@@ -197,6 +217,7 @@ class Settings:
     zca: str = "zca"
     outbound: OutboundSettings = field(default_factory=OutboundSettings)
     listener: ListenerConfig = field(default_factory=ListenerConfig)
+    zca_js: ZcaJsSettings = field(default_factory=ZcaJsSettings)
     media: MediaSettings = field(default_factory=MediaSettings)
     warnings: tuple[str, ...] = ()
 

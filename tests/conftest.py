@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["errbot.backends.test"]
+pytest_plugins = ["errbot.backends.test", "tests.engine_fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,13 @@ def protocol_methods(protocol: type) -> dict[str, Any]:
 
 
 def protocol_attributes(protocol: type) -> dict[str, str]:
-    return {name: kind for cls in _own_classes(protocol) for name, kind in vars(cls).get("__annotations__", {}).items()}
+    """Annotated attributes and read-only properties, by name, with their types as written."""
+    found: dict[str, str] = {}
+    for cls in _own_classes(protocol):
+        found.update(vars(cls).get("__annotations__", {}))
+        found.update({name: _plain(inspect.signature(member.fget).return_annotation)
+                      for name, member in vars(cls).items() if isinstance(member, property)})
+    return found
 
 
 def _plain(annotation: Any) -> str:

@@ -1,4 +1,10 @@
-"""login, logout and status: a zca profile's Zalo session, per configured account."""
+"""login, logout and status: a zca profile's Zalo session, per configured account.
+
+They use the `zca` tool for every account, also one on the zca-js engine: logging in and out is
+`zca auth ...`'s job, and a running bot's engine holds the account's session (a second engine
+would be refused, or would take it over). For an engine account, status also says whether the
+engine could start: Node.js and zca-js found, checked without starting it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,12 @@ import sys
 from errbot_zalouser.cli import configfile
 from errbot_zalouser.cli.common import AddCommand
 from errbot_zalouser.config import load_settings
-from errbot_zalouser.errors import ZalouserError
-from errbot_zalouser.settings import AccountConfig, Settings
+from errbot_zalouser.errors import EngineNotInstalled, ZalouserError
+from errbot_zalouser.service.transports import engine_settings
+from errbot_zalouser.settings import AccountConfig, EngineKind, Settings
 from errbot_zalouser.transport.argv import build_args
 from errbot_zalouser.transport.client import ZcaClient
+from errbot_zalouser.transport.engine.install import node_version
 from errbot_zalouser.transport.runner import CliRunner
 
 ACCOUNT_HELP = "account id from the ZALOUSER block (default: defaultAccount)"
@@ -51,6 +59,10 @@ def status(args: argparse.Namespace) -> int:
         line, ok = _status_line(ZcaClient(runner, account.profile), account)
         print(line)
         worst = worst if ok else 1
+        if account.engine == EngineKind.ZCA_JS and account.enabled:
+            line, ok = _engine_line(settings)
+            print(f"  {line}")
+            worst = worst if ok else 1
     for warning in settings.warnings:
         print(f"warning: {warning}")
     return worst
@@ -68,6 +80,16 @@ def _status_line(client: ZcaClient, account: AccountConfig) -> tuple[str, bool]:
     except ZalouserError as exc:
         return f"{line}error: {exc}", False
     return f"{line}zca {version}, logged in as {me.name} (zalouser:{me.user_id})", True
+
+
+def _engine_line(settings: Settings) -> tuple[str, bool]:
+    """Whether the zca-js engine could start: Node.js (version) and the zca-js package found."""
+    try:
+        node = node_version(settings.zca_js.node)
+        package = engine_settings(settings.zca_js, settings.listener).zca_js
+    except EngineNotInstalled as exc:
+        return f"engine zca-js: cannot start: {exc}", False
+    return f"engine zca-js: Node.js {'.'.join(map(str, node))}, zca-js from {package}", True
 
 
 def add_parsers(command: AddCommand) -> None:

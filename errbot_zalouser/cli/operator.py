@@ -4,8 +4,8 @@ They do what ``!pair`` and ``!allowlist`` do, through the same service code (``A
 on the same stores, and print the same answers (``errbot_zalouser.answers``, as the readable
 plain text a chat without styles shows). The stores lock each update against other processes, so
 this is safe while the bot runs. The notice an approved user gets is sent from here with a
-one-shot `zca msg send`, through an outbox whose journal is a temporary folder of this command
-(never the bot's journal).
+one-shot `zca msg send` (also for an account on the zca-js engine), through an outbox whose
+journal is a temporary folder of this command (never the bot's journal).
 """
 
 from __future__ import annotations
@@ -53,7 +53,10 @@ def operator(args: argparse.Namespace, *, resolve_names: bool = False) -> Iterat
     if config.path is None:
         print(f"note: no {configfile.DEFAULT}; using the stores in {config.data_dir}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="zalouser-cli-outbox-") as journal:
-        service = ZalouserService.from_bot_config(config.module, exclusive=False, journal_dir=Path(journal))
+        # engines=False: an account on the zca-js engine is reached here through `zca` too, since
+        # the bot's engine holds the account's one Zalo session (`msg send` works beside it).
+        service = ZalouserService.from_bot_config(config.module, exclusive=False, journal_dir=Path(journal),
+                                                  engines=False)
         try:
             service.learn_zca()  # the notices go out in the form this zca reads
         except StartupError as exc:

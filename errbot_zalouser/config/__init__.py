@@ -38,6 +38,9 @@ textChunkLimit                  both       integer 1..2000                     2
 formatting                      both       auto: Zalo styles where the zca     auto
                                            binary reads them exactly, else
                                            plain text; plain: always plain
+engine                          both       cli: the zca tool, one process per  cli
+                                           message; zca-js: one long-lived
+                                           engine process per account
 mediaMaxMb                      both       largest file given or sent, in MB   20
                                            (0 < x <= 1024)
 markdown, messagePrefix         both       accepted for compatibility, unused
@@ -75,6 +78,7 @@ listener.closedGraceSeconds     channel    seconds                             3
 listener.recycleSeconds         channel    planned restart period, or null     null
 listener.backoffInitialSeconds  channel    first wait before a restart         1.0
 listener.backoffMaxSeconds      channel    longest wait between restarts       60.0
+                                           (of the engine too, on zca-js)
 listener.heartbeatSeconds       channel    --supervised heartbeat period; 3    30
                                            missed periods recycle the listener
 listener.loggedOutRetrySeconds  channel    re-probe period while the profile   30
@@ -84,6 +88,14 @@ listener.lockRetrySeconds       channel    longest wait while another          3
 listener.maxEventAgeSeconds     channel    inbound events stamped longer ago   600
                                            are dropped; messages seen within
                                            max(1200, 2x this) run once
+zcaJs.installFolder             channel    where `engine install` put zca-js   ~/.local/share/
+                                                                               errbot-zalouser/
+                                                                               engine
+zcaJs.package                   channel    a zca-js package folder used as it  (installFolder's)
+                                           is (its version not checked)
+zcaJs.node                      channel    Node.js executable                  node
+zcaJs.openzcaHome               channel    where `zca auth login` keeps the    $OPENZCA_HOME,
+                                           profiles' credentials               else ~/.openzca
 media.folder                    channel    absolute folder for received files  <BOT_DATA_DIR>/
                                            (one folder per account inside)     zalouser/media
 media.retentionHours            channel    hours a received file is kept; 0 =  24

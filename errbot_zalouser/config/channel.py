@@ -23,6 +23,7 @@ from errbot_zalouser.settings import (
     AccountConfig,
     ChunkMode,
     DmPolicy,
+    EngineKind,
     Formatting,
     GroupPolicy,
     ListenerConfig,
@@ -31,6 +32,7 @@ from errbot_zalouser.settings import (
     PairingScope,
     PairingSettings,
     Settings,
+    ZcaJsSettings,
     normalize_account_id,
 )
 
@@ -62,6 +64,7 @@ def parse_channel_block(
         zca=read.zca_executable(zca),
         outbound=_outbound(block.get("outbound"), warnings),
         listener=_listener(block.get("listener"), warnings),
+        zca_js=_zca_js(block.get("zcaJs"), accounts, warnings),
         media=_media(block.get("media"), warnings),
         warnings=tuple(dict.fromkeys(warnings)),
     )
@@ -143,6 +146,21 @@ def _listener(value: Any, warnings: Warnings) -> ListenerConfig:
     return ListenerConfig(**read.numbers(raw, key, _LISTENER_NUMBERS))
 
 
+_ZCA_JS_PATHS = {"installFolder": "install_folder", "package": "package", "node": "node",
+                 "openzcaHome": "openzca_home"}
+
+
+def _zca_js(value: Any, accounts: list[AccountConfig], warnings: Warnings) -> ZcaJsSettings:
+    key = f"{ROOT}.zcaJs"
+    raw = read.mapping_or_empty(value, key)
+    read.check_keys(raw, key, frozenset(_ZCA_JS_PATHS), warnings)
+    paths = {attr: read.path(raw[name], f"{key}.{name}", warnings)
+             for name, attr in _ZCA_JS_PATHS.items() if raw.get(name) is not None}
+    if paths and not any(a.enabled and a.engine == EngineKind.ZCA_JS for a in accounts):
+        warnings.append(f'{key} is set, but no enabled account has engine "{EngineKind.ZCA_JS}"; it is not used')
+    return ZcaJsSettings(**paths)
+
+
 def _media(value: Any, warnings: Warnings) -> MediaSettings:
     key = f"{ROOT}.media"
     raw = read.mapping_or_empty(value, key)
@@ -177,13 +195,14 @@ _FIELD_READERS: dict[str, Reader] = {
     "dangerouslyAllowNameMatching": read.boolean,
     "chunkMode": read.choice(ChunkMode),
     "formatting": read.choice(Formatting),
+    "engine": read.choice(EngineKind),
     "textChunkLimit": lambda v, k, w: Num("", 0, MAX_TEXT_CHUNK, integer=True).read(v, k),
     "mediaMaxMb": lambda v, k, w: Num("", 0, 1024).read(v, k),
     "pairing": _pairing,
     "markdown": lambda v, k, w: v,
     "messagePrefix": lambda v, k, w: v,
 }
-_CHANNEL_ONLY_KEYS = frozenset({"accounts", "defaultAccount", "outbound", "listener", "media"})
+_CHANNEL_ONLY_KEYS = frozenset({"accounts", "defaultAccount", "outbound", "listener", "zcaJs", "media"})
 
 
 def _parse_fields(raw: Mapping[str, Any], path: str, warnings: Warnings, *, channel_level: bool) -> dict[str, Any]:
@@ -260,6 +279,7 @@ def _build_account(account_id: str, path: str, top: dict[str, Any], own: dict[st
         chunk_mode=merged.get("chunkMode", ChunkMode.LENGTH),
         text_chunk_limit=merged.get("textChunkLimit", MAX_TEXT_CHUNK),
         formatting=merged.get("formatting", Formatting.AUTO),
+        engine=merged.get("engine", EngineKind.CLI),
         media_max_mb=merged.get("mediaMaxMb", DEFAULT_MEDIA_MAX_MB),
         pairing=PairingSettings(**merged.get("pairing", {})),
         name_matching=merged.get("dangerouslyAllowNameMatching", False),

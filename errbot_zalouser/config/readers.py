@@ -105,6 +105,15 @@ def zca_executable(value: object) -> str:
     return os.path.expanduser(value.strip())
 
 
+def path(value: Any, key: str, warnings: Warnings) -> str:
+    """A file or folder name, or an executable's name: a non-empty string, ``~`` expanded."""
+    name = value.strip() if isinstance(value, str) else ""
+    if not name or "\x00" in name:
+        raise ConfigError(key, f"invalid value {show(value)}; accepted: a path (or a program name)",
+                          'e.g. "~/.local/share/errbot-zalouser/engine"')
+    return os.path.expanduser(name)
+
+
 def boolean(value: Any, key: str, warnings: Warnings) -> bool:
     if isinstance(value, bool):
         return value

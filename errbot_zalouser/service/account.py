@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from errbot_zalouser import ids, untrusted
 from errbot_zalouser.errors import NotFound, ZcaError
@@ -18,24 +18,13 @@ from errbot_zalouser.policy.resolve import (
     resolve_users,
 )
 from errbot_zalouser.service.directory import DirectoryCache
+from errbot_zalouser.service.transports import AccountTransport, ListenerHandle
 from errbot_zalouser.settings import AccountConfig, GroupRule
 from errbot_zalouser.transport.interface import ChatClient
-from errbot_zalouser.transport.listener import ListenerStats
 
 log = logging.getLogger(__name__)
 
 _ALL = 1_000_000
-
-
-class ListenerHandle(Protocol):
-    """What the service needs of a running listener (``transport.listener.Listener``, or a test fake)."""
-
-    def start(self) -> None: ...
-
-    def stop(self, timeout: float = 5.0) -> None: ...
-
-    @property
-    def stats(self) -> ListenerStats: ...
 
 
 @dataclass
@@ -51,7 +40,7 @@ class Activity:
 @dataclass
 class AccountRuntime:
     config: AccountConfig
-    client: ChatClient
+    transport: AccountTransport
     directory: DirectoryCache
     self_user: ZaloUser | None = None
     users: Resolution = field(default_factory=Resolution)
@@ -63,6 +52,10 @@ class AccountRuntime:
     @property
     def account_id(self) -> str:
         return self.config.account_id
+
+    @property
+    def client(self) -> ChatClient:
+        return self.transport.client
 
     @property
     def self_id(self) -> str:

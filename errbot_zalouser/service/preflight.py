@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from errbot_zalouser.errors import ZalouserError, ZcaError, ZcaNotAuthenticated, ZcaNotFound
+from errbot_zalouser.errors import EngineNotInstalled, ZalouserError, ZcaError, ZcaNotAuthenticated, ZcaNotFound
 from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.transport import capabilities as zca_capabilities
 from errbot_zalouser.transport.capabilities import Capabilities
-from errbot_zalouser.transport.client import Runner
+from errbot_zalouser.transport.client import Runner, ZcaClient
 
 log = logging.getLogger(__name__)
 
@@ -24,14 +24,16 @@ class StartupError(ZalouserError):
 
 
 def learn_zca(runner: Runner, zca: str, accounts: Accounts) -> Capabilities:
-    """What the binary behind ``runner`` supports, given to every account's client."""
+    """What the binary behind ``runner`` supports, given to every account's `zca` client (an
+    engine account's client describes itself)."""
     try:
         found = zca_capabilities.probe(runner.run, getattr(runner, "executable", None))
     except ZcaNotFound as exc:
         raise zca_missing(zca) from exc
     log.info("zalouser: zca is %s", found.describe())
     for rt in accounts:
-        rt.client.capabilities = found
+        if isinstance(rt.client, ZcaClient):
+            rt.client.capabilities = found
     return found
 
 
@@ -41,6 +43,8 @@ def check_account(rt: AccountRuntime, zca: str) -> None:
         if not rt.client.is_authenticated():
             raise ZcaNotAuthenticated("not logged in")
         rt.self_user = rt.client.me_info()
+    except EngineNotInstalled as exc:  # Node.js or zca-js: the message names the fix
+        raise StartupError(f"account {rt.account_id!r}: {exc}") from exc
     except ZcaNotFound as exc:
         raise zca_missing(zca) from exc
     except ZcaNotAuthenticated as exc:
@@ -50,8 +54,8 @@ def check_account(rt: AccountRuntime, zca: str) -> None:
         ) from exc
     except ZcaError as exc:
         raise StartupError(f"account {rt.account_id!r}: {exc}") from exc
-    log.info("zalouser account %s: profile %s, logged in as %s (%s)", rt.account_id,
-             rt.config.profile, rt.self_user.name, rt.self_user.user_id)
+    log.info("zalouser account %s: profile %s, logged in as %s (%s) through %s", rt.account_id,
+             rt.config.profile, rt.self_user.name, rt.self_user.user_id, rt.client.capabilities.kind)
 
 
 def zca_missing(zca: str) -> StartupError:

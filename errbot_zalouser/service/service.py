@@ -2,8 +2,10 @@
 
 A thin facade over the parts that do the work, one file each:
 
-- ``account.py``: ``Accounts``, one ``AccountRuntime`` per configured account (zca client,
+- ``account.py``: ``Accounts``, one ``AccountRuntime`` per configured account (its transport,
   directory cache, listener, start-up name resolution);
+- ``transports.py``: how each account reaches Zalo, the `zca` tool or the zca-js engine (its
+  ``engine`` setting), behind one client interface;
 - ``access.py``: ``AccessControl``, the gate (where a stranger's message is refused), the
   side-effect-free check, pairing and allowlist edits, and the cache of effective lists;
 - ``outbox.py``: ``Outbox``, where every reply, file and reaction is queued (chunking, send pool,
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from errbot_zalouser import untrusted
 from errbot_zalouser.config import load_settings
 from errbot_zalouser.config.admins import admin_user_ids, check_admins
-from errbot_zalouser.errors import NotFound
+from errbot_zalouser.errors import NotFound, ZalouserError
 from errbot_zalouser.locks import claim_instance
 from errbot_zalouser.model import (
     ApprovedEntry,
@@ -44,7 +46,7 @@ from errbot_zalouser.model import (
 )
 from errbot_zalouser.policy.access import Decision, Outcome
 from errbot_zalouser.service.access import AccessControl, Admission
-from errbot_zalouser.service.account import AccountRuntime, Accounts, ListenerHandle
+from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.service.api import AccountStatus, AllowlistView, PairingWaitlist, SearchResult, ZalouserApi
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.service.health import DataFolderHealth, tell_login_change
@@ -53,12 +55,13 @@ from errbot_zalouser.service.outbox import Done, Outbox
 from errbot_zalouser.service.preflight import StartupError, check_account, learn_zca
 from errbot_zalouser.service.replay import ReplayGuard
 from errbot_zalouser.service.status import account_status
+from errbot_zalouser.service.transports import ListenerFactory, ListenerHandle, account_transport, listener_settings
 from errbot_zalouser.settings import AccountConfig, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
 from errbot_zalouser.transport.capabilities import TOOL_ENV, Capabilities
 from errbot_zalouser.transport.client import Runner, ZcaClient
-from errbot_zalouser.transport.listener import Listener, ListenerSettings, ListenerState
+from errbot_zalouser.transport.listener import Listener, ListenerState
 from errbot_zalouser.transport.runner import CliRunner
 
 log = logging.getLogger(__name__)
@@ -81,7 +84,6 @@ class ListenerChange:
 
 EventSink = Callable[[str, Inbound], None]
 StateSink = Callable[[str, ListenerChange], None]
-ListenerFactory = Callable[..., ListenerHandle]  # called like transport.listener.Listener
 
 
 class ZalouserService:
@@ -102,18 +104,28 @@ class ZalouserService:
         listener_factory: ListenerFactory = Listener,
         exclusive: bool = False,
         journal_dir: Path | None = None,
+        engines: bool = True,
     ) -> None:
         """``exclusive``: this is the bot, so take the instance locks first (AlreadyRunning when
         another bot holds the data folder or a profile). ``journal_dir``: where the outbox keeps
-        its journal (default ``<data_dir>/zalouser``, the bot's; the operator CLI uses its own)."""
+        its journal (default ``<data_dir>/zalouser``, the bot's; the operator CLI uses its own).
+        ``engines``: False makes every account use the `zca` tool whatever its ``engine`` (the
+        operator CLI: the bot's engine holds the account's one session). Raises EngineNotInstalled
+        when an account needs the zca-js engine and it is not installed."""
         self.settings = settings
         self.default_account = settings.default_account
         self._claim = claim_instance(Path(data_dir), self._profiles(settings)) if exclusive else None
         runner = runner or CliRunner(settings.zca, env=TOOL_ENV)
         self._runner = runner
         self.capabilities = Capabilities.oldest()  # what the zca binary supports; probed by preflight
-        self.accounts = Accounts((self._runtime(runner, a, directory_ttl) for a in settings.accounts),
-                                 settings.default_account)
+        self._listener_factory = listener_factory
+        self._engines = engines
+        try:
+            self.accounts = Accounts((self._runtime(a, directory_ttl) for a in settings.accounts),
+                                     settings.default_account)
+        except ZalouserError:
+            self._release_claim()
+            raise
         notify_admins = notify_admins or _log_notice
         self._notify = notify_admins
         self.health = DataFolderHealth(Path(data_dir) / "zalouser", notify_admins, clock)
@@ -127,7 +139,6 @@ class ZalouserService:
         )
         self.media = MediaFolders(Path(settings.media.folder or Path(data_dir) / "zalouser" / "media"),
                                   self.accounts.ids(), settings.media.retention_hours, clock=clock)
-        self._listener_factory = listener_factory
         self._started = False
 
     @classmethod
@@ -151,10 +162,12 @@ class ZalouserService:
     def _profiles(settings: Settings) -> list[str]:
         return [a.profile for a in settings.accounts if a.enabled]
 
-    def _runtime(self, runner: Runner, config: AccountConfig, ttl: float) -> AccountRuntime:
-        client = ZcaClient(runner, config.profile, send_timeout=self.settings.outbound.send_timeout)
+    def _runtime(self, config: AccountConfig, ttl: float) -> AccountRuntime:
+        transport = account_transport(config, self.settings, self._runner, listener_factory=self._listener_factory,
+                                      engines=self._engines)
+        client = transport.client
         directory = DirectoryCache(client.friend_list, client.group_list, client.group_members, client.me_info, ttl=ttl)
-        return AccountRuntime(config=config, client=client, directory=directory)
+        return AccountRuntime(config=config, transport=transport, directory=directory)
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -165,13 +178,15 @@ class ZalouserService:
             log.warning("zalouser config: %s", warning)
         if not self.accounts.enabled:
             raise StartupError("no enabled Zalouser account: set enabled: true in the ZALOUSER block")
-        self.learn_zca()
+        if any(isinstance(rt.client, ZcaClient) for rt in self.accounts.enabled):
+            self.learn_zca()
         for rt in self.accounts.enabled:
             check_account(rt, self.settings.zca)
 
     def learn_zca(self) -> Capabilities:
-        """Probe what the zca binary supports (once per binary and version) and give every account's
-        client the answer (see service.preflight). StartupError when the executable is missing."""
+        """Probe what the zca binary supports (once per binary and version) and give the answer to
+        every account that uses it (an engine account's client describes itself; see
+        service.preflight). StartupError when the executable is missing."""
         self.capabilities = learn_zca(self._runner, self.settings.zca, self.accounts)
         return self.capabilities
 
@@ -205,28 +220,13 @@ class ZalouserService:
             if on_state:
                 on_state(account, ListenerChange(state.value, detail))
 
-        return self._listener_factory(
-            self.settings.zca,
-            rt.config.profile,
-            event_arrived,
-            on_state=state_changed,
-            settings=ListenerSettings(
-                stall_seconds=cfg.stall_seconds,
-                closed_grace_seconds=cfg.closed_grace_seconds,
-                recycle_seconds=cfg.recycle_seconds,
-                backoff_initial=cfg.backoff_initial_seconds,
-                backoff_max=max(cfg.backoff_max_seconds, cfg.backoff_initial_seconds),
-                supervised=self.capabilities.supervised and self.capabilities.heartbeat_ms,
-                heartbeat_seconds=cfg.heartbeat_seconds,
-                logged_out_retry_seconds=cfg.logged_out_retry_seconds,
-                lock_retry_seconds=cfg.lock_retry_seconds,
-            ),
-            env={**TOOL_ENV, **media.listener_env(rt.config.media_max_bytes)},
-            name=account,
-        )
+        supervised = self.capabilities.supervised and self.capabilities.heartbeat_ms
+        return rt.transport.listen(event_arrived, state_changed, listener_settings(cfg, supervised=supervised),
+                                   media.listener_env(rt.config.media_max_bytes))
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop listeners, give queued sends a moment, stop the pool (the journal keeps the rest)."""
+        """Stop listeners, give queued sends a moment, stop the pool (the journal keeps the rest),
+        then end what the transports run (the engines, which sent until then)."""
         for rt in self.accounts:
             if rt.listener is not None:
                 rt.listener.stop(timeout=timeout)
@@ -235,6 +235,11 @@ class ZalouserService:
             self.outbox.stop(timeout)
         self.replay.close()
         self._started = False
+        for rt in self.accounts:
+            rt.transport.close(timeout)
+        self._release_claim()
+
+    def _release_claim(self) -> None:
         if self._claim is not None:
             self._claim.release()
             self._claim = None

@@ -1,9 +1,10 @@
 """The transport interface the service uses: ``ChatClient``, one Zalo account's client.
 
-``transport.client.ZcaClient`` (the `zca` command-line tool) implements it, and
-``tests/transport/test_interface.py`` holds it to every signature below; a client for another
-engine (the zca-js engine's ``EngineClient``) implements the same. ``MessageSender`` is the part
-the send pool calls (``outbound.compose.client_sender``).
+``transport.client.ZcaClient`` (the `zca` command-line tool) and ``transport.engine.client.EngineClient``
+(the zca-js engine) implement it, and ``tests/transport/test_interface.py`` holds both to every
+signature below, so the outbox, the directory, status and the access control are written once
+(``service/transports.py`` picks an account's client by its ``engine``). ``MessageSender`` is the
+part the send pool calls (``outbound.compose.client_sender``).
 
 Targets are ``model.Target`` values (a user thread, or a group with ``is_group``). Every method
 raises ``errors.ZcaError`` subclasses when the transport fails, ``ValueError`` for arguments no
@@ -69,10 +70,16 @@ class MessageSender(Protocol):
 
 class ChatClient(MessageSender, Protocol):
     """One account's client: its session, its directory and sending. ``capabilities`` says what
-    its engine can do (the service sets it after probing the `zca` binary)."""
+    its engine can do with a reply (styles, mentions, splitting, uploads, quotes, reactions); the
+    service shapes every reply by it and never asks which client it has. Read-only here: the
+    service probes the `zca` binary and sets it on ``ZcaClient``s only; ``EngineClient``
+    describes itself."""
 
-    profile: str
-    capabilities: Capabilities
+    @property
+    def profile(self) -> str: ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
 
     def version(self) -> str: ...
 

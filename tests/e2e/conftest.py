@@ -1,4 +1,10 @@
-"""Run the real bot (`errbot -c config.py`) as a subprocess on the simulator."""
+"""Run the real bot (`errbot -c config.py`) as a subprocess on the simulator.
+
+``start_bot``'s ``sim`` is whatever plays Zalo and records what the bot sends: a ``SimControl``
+(the `zca` tool's simulator), or a ``FakeZca`` (the zca-js stand-in, for a bot whose accounts use
+the engine; tests/e2e/test_engine_e2e.py). Both have ``sent``, ``listener_starts``,
+``wait_listener`` and ``home``.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +36,7 @@ FAST_OUTBOUND = {"ratePerSecond": 50, "burst": 50, "retryBaseSeconds": 0.05, "re
 @dataclass
 class BotProcess:
     proc: subprocess.Popen
-    sim: SimControl
+    sim: Any  # SimControl or FakeZca (see the module docstring)
     workdir: Path
 
     @property
@@ -73,15 +79,17 @@ def write_config(workdir: Path, zca: str, zalouser: dict[str, Any], extra: str =
     return path
 
 
-def start_bot(workdir: Path, sim: SimControl, zca: str, zalouser: dict[str, Any] | None = None,
-              extra: str = "", wait: bool = True) -> BotProcess:
+def start_bot(workdir: Path, sim: Any, zca: str, zalouser: dict[str, Any] | None = None,
+              extra: str = "", wait: bool = True, env: dict[str, str] | None = None) -> BotProcess:
+    """``errbot -c`` on a config written for ``zalouser``; waits for its listener unless not ``wait``.
+    ``env`` is laid over the bot's environment (ZCA_SIM_HOME is the simulator's home)."""
     block = {"outbound": FAST_OUTBOUND, **(zalouser or {})}
     config = write_config(workdir, zca, block, extra)
     errbot = str(Path(sys.executable).parent / "errbot")
     starts = sim.listener_starts()
     with open(workdir / "errbot.out", "ab") as out:
         proc = subprocess.Popen([errbot, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT,
-                                cwd=workdir, env=dict(os.environ, ZCA_SIM_HOME=str(sim.home)))
+                                cwd=workdir, env={**os.environ, "ZCA_SIM_HOME": str(sim.home), **(env or {})})
     bot = BotProcess(proc, sim, workdir)
     if wait:
         try:

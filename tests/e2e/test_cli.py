@@ -11,6 +11,7 @@ import sys
 import pexpect
 
 from errbot_zalouser.simulator.control import SimControl
+from errbot_zalouser.transport.engine.install import node_version
 from tests.e2e.conftest import write_config
 
 
@@ -85,3 +86,22 @@ def test_make_run_demo_shows_the_pairing_flow(tmp_path, sim_home):
         if child.isalive():
             child.terminate(force=True)
     assert (tmp_path / ".sim" / "data" / "errbot.log").exists()
+
+
+def test_status_of_an_engine_account_says_whether_its_engine_could_start(tmp_path, sim, zca_sim_path):
+    """Checked without starting the engine: a running bot's engine may hold the profile."""
+    missing = str(write_config(tmp_path, zca_sim_path, {"engine": "zca-js",
+                                                       "zcaJs": {"installFolder": str(tmp_path / "none")}}))
+    status = _cli(tmp_path, sim, "status", config=missing)
+    assert status.returncode == 1 and "logged in as" in status.stdout  # the zca session itself is fine
+    assert "engine zca-js: cannot start:" in status.stdout and "python -m errbot_zalouser engine install" in status.stdout
+    assert "Traceback" not in status.stderr
+
+
+def test_status_of_an_engine_account_names_node_and_zca_js(tmp_path, sim, zca_sim_path, node, fake):
+    config = str(write_config(tmp_path, zca_sim_path, {"engine": "zca-js",
+                                                      "zcaJs": {"package": fake.module, "node": node}}))
+    status = _cli(tmp_path, sim, "status", config=config)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert f"engine zca-js: Node.js {'.'.join(map(str, node_version(node)))}, zca-js from {fake.module}" in status.stdout
+    assert fake.logins() == []  # nothing logged in through the engine

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +33,13 @@ FAULT_PLUGINS = Path(__file__).resolve().parent / "plugins"
 FAST_SERVICE_OUTBOUND = FAST_OUTBOUND
 
 
-def recorder_config(record_file: Path) -> str:
-    """Extra lines for tests.e2e.conftest.start_bot: the companion plugins plus FaultRecorder.
+def recorder_config(record_file: Path, more_plugins: Iterable[Path] = ()) -> str:
+    """Extra lines for tests.e2e.conftest.start_bot: the companion plugins plus FaultRecorder (and
+    ``more_plugins`` folders).
 
     errbot's collect_roots accepts a list for BOT_EXTRA_PLUGIN_DIR (its type hint says str).
     """
-    dirs = [errbot_zalouser.plugins_dir(), str(FAULT_PLUGINS)]
+    dirs = [errbot_zalouser.plugins_dir(), str(FAULT_PLUGINS), *map(str, more_plugins)]
     return f"BOT_EXTRA_PLUGIN_DIR = {dirs!r}\nFAULTS_RECORD_FILE = {str(record_file)!r}\n"
 
 

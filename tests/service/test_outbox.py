@@ -16,9 +16,11 @@ from errbot_zalouser.outbound.journal import Journal
 from errbot_zalouser.service.account import AccountRuntime, Accounts
 from errbot_zalouser.service.directory import DirectoryCache
 from errbot_zalouser.service.outbox import JOURNAL_NAME, Outbox
+from errbot_zalouser.service.transports import cli_transport
 from errbot_zalouser.settings import OutboundSettings
 from errbot_zalouser.transport import capabilities
 from errbot_zalouser.transport.client import ZcaClient
+from errbot_zalouser.transport.listener import Listener
 from tests.fake_transport import InProcessZca
 from tests.richtext.chat import chat_styled, visible
 
@@ -30,9 +32,13 @@ FAST = OutboundSettings(rate_per_second=50, burst=100, max_attempts=2, retry_bas
 def accounts(sim, chunk_limit: int = 2000, *, formatting: str = "auto", probe: bool = False) -> Accounts:
     settings = parse_channel_block({"textChunkLimit": chunk_limit, "formatting": formatting}, zca="zca", env={})
     runner = InProcessZca(sim.home)
-    client = ZcaClient(runner, "default", capabilities=capabilities.probe(runner.run, None) if probe else None)
+    transport = cli_transport(runner, settings.account(), zca="zca", send_timeout=None, listener_factory=Listener)
+    assert isinstance(transport.client, ZcaClient)
+    if probe:
+        transport.client.capabilities = capabilities.probe(runner.run, None)
+    client = transport.client
     directory = DirectoryCache(client.friend_list, client.group_list, client.group_members, client.me_info)
-    return Accounts([AccountRuntime(settings.account(), client, directory)], "default")
+    return Accounts([AccountRuntime(settings.account(), transport, directory)], "default")
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from errbot_zalouser import untrusted
 from errbot_zalouser.errors import EngineNotInstalled
 from errbot_zalouser.transport.lines import LineBuffer
-from errbot_zalouser.transport.parsing import strip_ansi
 from errbot_zalouser.transport.runner import signal_group
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,9 @@ _SHOWN = 500
 
 
 def printable(text: str, limit: int = _SHOWN) -> str:
-    """Text from the engine (which may quote Zalo) made safe for a log line: no control characters."""
-    clean = "".join(ch if ch.isprintable() else " " for ch in strip_ansi(text))
-    return clean[:limit]
+    """Text from the engine (which may quote Zalo) for a log line or a listener's detail: the
+    project's one rule for logs (``untrusted.for_log``), every control character escaped."""
+    return untrusted.for_log(text, limit)
 
 
 class EngineChild:

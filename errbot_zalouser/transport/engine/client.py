@@ -5,27 +5,37 @@ the constructor takes the account's ``Engine``; ``send_text`` sends its text as 
 openzca parses Markdown-like markers unless given ``--raw``, and splits long texts itself);
 ``login_args``, ``login_qr_base64`` and ``logout`` need the `zca` command-line client (``cli``),
 because logging in stays `zca auth login`'s job; ``is_authenticated`` raises ``ZcaProfileBusy``
-when another process owns the profile. Beyond ZcaClient: ``send_styled``, ``send_file``, ``react``.
+when another process owns the profile. Beyond the interface: ``send_styled`` (ranges as they are).
+
+``capabilities`` describes the engine in the terms the outbox shapes replies by
+(``engine_capabilities``): styles and mentions go as ranges, nothing in the text is parsed or
+resolved, nothing is split by the engine, files and videos are uploaded, quotes and reactions
+are sent. A quote the engine refuses before sending (``ZcaQuoteRefused``) is dropped and the
+reply goes plain, as ZcaClient does.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any, TypeVar
 
+from errbot_zalouser import ids, untrusted
 from errbot_zalouser.errors import (
     EngineUnavailable,
     ZcaBadOutput,
     ZcaCommandFailed,
     ZcaNotAuthenticated,
+    ZcaQuoteRefused,
     ZcaTimeout,
 )
-from errbot_zalouser.model import MEDIA_KINDS, BadEvent, InboundEvent, SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser.model import FILE_KINDS, BadEvent, InboundEvent, SendResult, Target, ZaloGroup, ZaloUser
+from errbot_zalouser.model.reaction import REACTIONS
 from errbot_zalouser.richtext.styled import StyledText
+from errbot_zalouser.transport.capabilities import Capabilities
 from errbot_zalouser.transport.client import (
     TIMEOUTS,
+    UPLOAD_KINDS,
     ZcaClient,
     _bulk_group,
     _bulk_user,
@@ -38,6 +48,22 @@ from errbot_zalouser.transport.engine.protocol import MentionRange, StyleRange, 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+ENGINE_KIND = "zca-js engine"
+FILE_KIND = "file"
+
+
+def engine_capabilities(version: str = "") -> Capabilities:
+    """What the engine does with a reply, as a ``Capabilities`` value (``kind`` ENGINE_KIND).
+
+    native_formatting: styles go as Zalo style ranges (``raw`` is False: no text is ever parsed);
+    group_mentions False: an ``@`` in a text is only a character, mentions are ranges by user id;
+    self_splitting False: the outbox's chunks are the messages; upload: files and videos are
+    uploaded (also while listening: the engine is the listener); reply_message: quotes; react:
+    reactions by Zalo code.
+    """
+    return Capabilities(kind=ENGINE_KIND, version=version, parsed=True, native_formatting=True,
+                        reply_message=True, upload=True, react=True)
 
 
 class EngineClient:
@@ -59,12 +85,17 @@ class EngineClient:
     def __repr__(self) -> str:
         return f"EngineClient(profile={self.profile!r})"
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """``engine_capabilities``, with ``version()``'s text once the engine has said hello."""
+        hello = self.engine.hello
+        return engine_capabilities(_version_text(hello) if hello is not None else "")
+
     # --- installation and session -------------------------------------------------------------
 
     def version(self) -> str:
         """``zca-js <version> (engine <version>, node <version>)``; starts the engine if needed."""
-        hello = self.engine.wait_hello(self.engine.settings.start_timeout)
-        return f"zca-js {hello.get('zcaJs') or '?'} (engine {hello.get('engine') or '?'}, node {hello.get('node') or '?'})"
+        return _version_text(self.engine.wait_hello(self.engine.settings.start_timeout))
 
     def is_authenticated(self) -> bool:
         """True once the engine has logged in with the stored credentials.
@@ -118,9 +149,16 @@ class EngineClient:
     def send_text(self, target: Target, text: str | StyledText, *,
                   quote: Mapping[str, Any] | None = None) -> SendResult:
         """Send ``text`` exactly as given (no Markdown parsing, no splitting), a StyledText with its
-        styles and mentions, quoting ``quote`` (a listen line of the same thread). Empty text: ValueError."""
+        styles and mentions, quoting ``quote`` (a listen line of the same thread; one the engine
+        refuses before sending is dropped and the reply goes plain). Empty text: ValueError."""
         styled = text if isinstance(text, StyledText) else StyledText(text)
-        return self.send_styled(target, styled.text, styled.styles, styled.mentions, quote)
+        if quote is not None:
+            try:
+                return self.send_styled(target, styled.text, styled.styles, styled.mentions, quote)
+            except ZcaQuoteRefused as exc:
+                log.warning("zca-js engine refused the quoted message (%s); sending the reply without its quote",
+                            untrusted.for_log(str(exc)))
+        return self.send_styled(target, styled.text, styled.styles, styled.mentions)
 
     def send_styled(
         self,
@@ -141,23 +179,25 @@ class EngineClient:
         return self._send("send_text", text_args(target, text, styles, mentions, quote), "msg send")
 
     def send_media(self, target: Target, kind: str, url: str, caption: str = "") -> SendResult:
-        """Send an image, video or voice message by URL. As with ZcaClient, a voice caption is not sent."""
-        if kind not in MEDIA_KINDS:
-            raise ValueError(f"unknown media kind {kind!r}; expected one of {sorted(MEDIA_KINDS)}")
+        """Send an image, video, voice message or file by URL (the engine fetches it, then uploads
+        it). As with ZcaClient, a voice caption is not sent."""
+        if kind not in FILE_KINDS:
+            raise ValueError(f"unknown media kind {kind!r}; expected one of {', '.join(FILE_KINDS)}")
         _require(url, "media url")
         extra = {"caption": caption} if caption and kind != "voice" else {}
-        return self._send("send_media", thread_args(target, kind=kind, url=url, **extra), f"msg {kind}")
+        key = "msg upload" if kind in UPLOAD_KINDS else f"msg {kind}"  # fetched, then uploaded
+        return self._send("send_media", thread_args(target, kind=kind, url=url, **extra), key)
 
-    def send_file(self, target: Target, source: str | Path, caption: str = "", *, kind: str = "file") -> SendResult:
-        """Send a file as an attachment: a local path, or an http(s) URL the engine fetches first.
-        ``kind`` image or video sends it as that; a voice message takes a URL only, so a local
-        voice file goes as a file."""
-        text = str(source)
-        _require(text, "file")
-        where = {"url": text} if text.startswith(("http://", "https://")) else {"path": str(Path(text).resolve())}
-        extra = {"caption": caption} if caption else {}
-        kind = kind if kind in ("image", "video") or (kind == "voice" and "url" in where) else "file"
-        return self._send("send_media", thread_args(target, kind=kind, **where, **extra), "msg image")
+    def send_file(self, target: Target, path: str, *, kind: str = "file") -> SendResult:
+        """Send a local file (an absolute path) as one of ``FILE_KINDS``; the engine uploads it.
+        zca-js sends voice messages by URL only, so a local voice file goes as a file (as
+        ZcaClient's `msg upload` sends it)."""
+        if kind not in FILE_KINDS:
+            raise ValueError(f"unknown file kind {kind!r}; expected one of {', '.join(FILE_KINDS)}")
+        if not path.startswith("/"):
+            raise ValueError(f"not an absolute path: {path!r}")
+        sent_as = kind if kind in ("image", "video") else FILE_KIND
+        return self._send("send_media", thread_args(target, kind=sent_as, path=path), "msg upload")
 
     def send_link(self, target: Target, url: str) -> SendResult:
         _require(url, "link url")
@@ -168,9 +208,13 @@ class EngineClient:
         self._call("typing", thread_args(target), "msg typing")
 
     def react(self, target: Target, msg_id: str, cli_msg_id: str, reaction: str) -> None:
-        """React to a message (an emoji, a zca-js ``Reactions`` name such as HEART, or a Zalo code)."""
-        _require(reaction, "reaction")
-        self._call("react", thread_args(target, msgId=msg_id, cliMsgId=cli_msg_id, reaction=reaction), "msg send")
+        """React to the message ``msg_id``/``cli_msg_id`` of a thread with a Zalo reaction code
+        (``model.reaction.reaction_code``; ``""`` takes the reaction back)."""
+        if reaction not in REACTIONS.values():
+            raise ValueError(f"not a Zalo reaction code: {reaction!r}")
+        if not (ids.is_id(msg_id) and ids.is_id(cli_msg_id)):
+            raise ValueError(f"not a message id: {msg_id!r} / {cli_msg_id!r}")
+        self._call("react", thread_args(target, msgId=msg_id, cliMsgId=cli_msg_id, reaction=reaction), "msg react")
 
     # --- internals --------------------------------------------------------------------------------
 
@@ -199,3 +243,6 @@ class EngineClient:
             raise ZcaBadOutput(f"zca-js engine {op}: the result has no list of rows", argv=("zca-js", op))
         return _parse_rows(rows, parse, key)
 
+
+def _version_text(hello: Mapping[str, Any]) -> str:
+    return f"zca-js {hello.get('zcaJs') or '?'} (engine {hello.get('engine') or '?'}, node {hello.get('node') or '?'})"

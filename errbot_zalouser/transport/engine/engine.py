@@ -14,7 +14,13 @@ never says hello, with the project's capped exponential backoff. What it guarant
 
 Subscribers (``subscribe``) get ``(name, body)`` on the stdout reader thread for the engine's
 ``message``, ``reaction``, ``undo`` and ``connection`` events, and for two of the supervisor's
-own: ``spawned`` ``{pid}`` and ``exited`` ``{detail, code, delay}``. They must return quickly.
+own: ``spawned`` ``{pid}`` and ``exited`` ``{detail, code, delay, kind}`` (``kind``: the error
+kind that ended the child, "" for none). They must return quickly.
+
+A child that ended because its login was refused (``auth``: the profile is logged out) is
+started again after ``logged_out_retry_seconds``, one whose profile another process owns
+(``profile_locked``) after waits growing from 1 s to ``lock_retry_seconds``: neither is a fault
+that a quick restart mends.
 
 (Over 400 lines: the supervisor loop, the request path and the line handlers all read and change
 one child generation and one state under one lock; kept in one class so that lock stays visible.)
@@ -67,6 +73,7 @@ class Engine:
         self._clock = clock
         self._wall = wall_clock
         self._backoff = backoff or exponential_backoff(settings.backoff_initial, settings.backoff_max)
+        self._lock_backoff = exponential_backoff(min(1.0, settings.lock_retry_seconds), settings.lock_retry_seconds)
         self._cond = threading.Condition()
         self._stats = EngineStats()
         self._stop = threading.Event()
@@ -250,20 +257,25 @@ class Engine:
     # --- supervisor ------------------------------------------------------------------------------
 
     def _run(self, stop: threading.Event) -> None:
-        attempt = 0
+        attempt = locked = 0
         while not stop.is_set():
             ready_for = self._run_child(stop)
             if stop.is_set():
                 break
             attempt = 0 if ready_for >= self.settings.backoff_stable_seconds else attempt
-            delay = self._backoff(attempt)
-            attempt += 1
             with self._cond:
-                detail = self._stats.last_error
-                code = self._stats.last_exit_code
+                detail, code = self._stats.last_error, self._stats.last_exit_code
+                kind = self._fatal.kind if self._fatal is not None else ""
+            locked = locked + 1 if kind == "profile_locked" else 0
+            if kind == "auth":
+                delay = self.settings.logged_out_retry_seconds
+            elif locked:
+                delay = self._lock_backoff(locked - 1)
+            else:
+                delay, attempt = self._backoff(attempt), attempt + 1
             self._set_state(EngineState.BACKOFF)
             log.warning("engine %s: %s; restarting in %.1fs", self.name, detail, delay)
-            self._notify("exited", {"detail": detail, "code": code, "delay": delay})
+            self._notify("exited", {"detail": detail, "code": code, "delay": delay, "kind": kind})
             if stop.wait(delay):
                 break
         self._set_state(EngineState.STOPPED)

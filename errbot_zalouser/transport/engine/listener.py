@@ -6,7 +6,9 @@ instead of a `zca` executable. Messages are the engine's listen lines parsed by
 ``InboundEvent.from_json`` and deduplicated as the CLI listener does; reactions (which the CLI
 listener never sees) are delivered the same way, as ``InboundReaction`` values. States follow the engine:
 STARTING while a child starts or the websocket is reconnecting, CONNECTED once the websocket is
-up, BACKOFF while a dead child waits for its restart. Restarts, stalls and backoff are the
+up, BACKOFF while a dead child waits for its restart; LOGGED_OUT instead when the login was
+refused (the profile has no valid session), WAITING when another process owns the profile: the
+engine then tries again slowly, as the CLI listener does. Restarts, stalls and backoff are the
 engine's (``EngineSettings``); of ``ListenerSettings`` only the dedupe window applies.
 ``stop()`` stops delivery; the engine keeps its session for sending until ``Engine.stop()``.
 """
@@ -33,6 +35,9 @@ from errbot_zalouser.transport.listen_settings import (
 )
 
 log = logging.getLogger(__name__)
+
+#: How a child that ended with this error kind is waited for (else BACKOFF).
+_WAITING_STATES = {"auth": ListenerState.LOGGED_OUT, "profile_locked": ListenerState.WAITING}
 
 
 class EngineListener:
@@ -117,9 +122,11 @@ class EngineListener:
             self._first_spawn = False
             self._set_state(ListenerState.STARTING, "")
         elif name == "exited":
-            detail = f"{body.get('detail')}; restarting in {float(body.get('delay') or 0):.1f}s"
+            state = _WAITING_STATES.get(str(body.get("kind") or ""), ListenerState.BACKOFF)
+            verb = "restarting" if state is ListenerState.BACKOFF else "trying again"
+            detail = f"{body.get('detail')}; {verb} in {float(body.get('delay') or 0):.1f}s"
             self._update(last_exit_code=body.get("code"), last_error=str(body.get("detail") or ""))
-            self._set_state(ListenerState.BACKOFF, detail)
+            self._set_state(state, detail)
 
     def _connection(self, body: Mapping[str, Any]) -> None:
         state = body.get("state")

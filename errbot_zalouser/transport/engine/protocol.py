@@ -22,6 +22,7 @@ from errbot_zalouser.errors import (
     ZcaError,
     ZcaNotAuthenticated,
     ZcaProfileBusy,
+    ZcaQuoteRefused,
     ZcaRateLimited,
     ZcaTimeout,
 )
@@ -152,6 +153,7 @@ _BY_KIND: Mapping[str, type[ZcaError]] = MappingProxyType({
     "profile_locked": ZcaProfileBusy,
     "not_installed": EngineNotInstalled,
     "not_ready": EngineUnavailable,
+    "bad_quote": ZcaQuoteRefused,
 })
 
 

@@ -36,6 +36,8 @@ class EngineSettings:
     backoff_initial: float = 1.0
     backoff_max: float = 60.0
     backoff_stable_seconds: float = 60.0
+    logged_out_retry_seconds: float = 30.0  # the login was refused: try again this often, not sooner
+    lock_retry_seconds: float = 30.0  # another process owns the profile: waits grow from 1 s to this
     kill_grace: float = 3.0
     max_line_bytes: int = 4 * 1024 * 1024
     env: Mapping[str, str] | None = None  # laid over the bot's environment

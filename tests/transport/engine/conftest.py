@@ -1,4 +1,5 @@
-"""Fixtures for the engine tests: Node (or a skip saying why), the zca-js stand-in, engines on it.
+"""Fixtures for the engine tests: engines on the zca-js stand-in. ``node`` (Node.js, or a skip saying
+why) and ``fake`` (the stand-in's account) come from tests/engine_fixtures.py.
 
 The real engine program runs under Node in these tests, with tests/transport/engine/fake_zca in place of
 zca-js. Every process a test starts is recorded by pid and killed (by pid) if still alive at the end.
@@ -6,40 +7,16 @@ zca-js. Every process a test starts is recorded by pid and killed (by pid) if st
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from errbot_zalouser.errors import EngineNotInstalled
 from errbot_zalouser.transport.engine.engine import Engine, EngineSettings
-from errbot_zalouser.transport.engine.install import node_version
 from tests.transport.conftest import kill_leftovers
 from tests.transport.engine.fakezca import FakeZca
-
-NO_NODE = "Node.js 18+ is not installed here: the zca-js engine tests need `node` on PATH (CI has it)"
-
-
-@pytest.fixture(scope="session")
-def node() -> str:
-    """The path of a usable `node`, or the test is skipped with the reason."""
-    try:
-        node_version("node")
-    except EngineNotInstalled as exc:
-        pytest.skip(f"{NO_NODE} ({exc})")
-    found = shutil.which("node")
-    assert found
-    return found
-
-
-@pytest.fixture
-def fake(tmp_path: Path) -> FakeZca:
-    """A logged-in fake account with the simulator's default seed."""
-    return FakeZca.create(tmp_path / "fakezca")
 
 
 def fast_settings(node_path: str, fake: FakeZca, **changes: Any) -> EngineSettings:

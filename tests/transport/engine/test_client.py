@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import logging
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,13 +17,16 @@ from errbot_zalouser.errors import (
     ZcaCommandFailed,
     ZcaNotAuthenticated,
     ZcaNotFound,
+    ZcaQuoteRefused,
     ZcaRateLimited,
     ZcaTimeout,
 )
 from errbot_zalouser.model import SendResult, Target, ZaloGroup, ZaloUser
-from errbot_zalouser.transport.engine.client import EngineClient
+from errbot_zalouser.richtext.styled import StyledText
+from errbot_zalouser.transport.engine.client import ENGINE_KIND, EngineClient, engine_capabilities
 from errbot_zalouser.transport.engine.listener import EngineListener
 from errbot_zalouser.transport.engine.protocol import MentionRange, StyleRange
+from errbot_zalouser.transport.interface import quoted_line
 from errbot_zalouser.transport.listener import ListenerSettings
 
 FRIEND = "2947718306652210431"  # Nguyễn Văn An in the default seed
@@ -39,26 +38,11 @@ def client(make_engine) -> EngineClient:
     return EngineClient(make_engine(), "default")
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # `format`: the base class's name
-        pass
-
-
 @pytest.fixture
-def web(tmp_path: Path) -> Iterator[str]:
-    """A local web server for media URLs: http://127.0.0.1:<port>/<file in tmp_path/www>."""
-    root = tmp_path / "www"
-    root.mkdir()
-    (root / "cat.jpg").write_bytes(b"\xff\xd8\xff" + b"j" * 2000)
-    handler = functools.partial(QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def web(web: str, www: Path) -> str:
+    """The shared local web server, with a cat.jpg."""
+    (www / "cat.jpg").write_bytes(b"\xff\xd8\xff" + b"j" * 2000)
+    return web
 
 
 def test_directory_calls_return_model_values(client, fake):
@@ -128,10 +112,35 @@ def test_a_quote_from_a_listen_line_the_engine_never_saw(client, fake):
     client.send_styled(Target(FRIEND), "trả lời", quote=line)
     quote = fake.sent()[-1]["quote"]
     assert (quote["content"], quote["uidFrom"], quote["ts"]) == ("hỏi", FRIEND, "1774000000002")
-    with pytest.raises(ZcaCommandFailed, match="different thread"):
+    with pytest.raises(ZcaQuoteRefused, match="different thread"):
         client.send_styled(Target(GROUP, is_group=True), "x", quote=line)
-    with pytest.raises(ZcaCommandFailed, match="quote: content is missing"):
+    with pytest.raises(ZcaQuoteRefused, match="quote: content is missing"):
         client.send_styled(Target(FRIEND), "x", quote={"msgId": "1"})
+    with pytest.raises(ZcaQuoteRefused, match=r"group\.poll message cannot be quoted"):
+        client.send_styled(Target(FRIEND), "x", quote={**line, "msgType": "group.poll"})
+    assert len(fake.sent()) == 1  # a refused quote sends nothing
+
+
+@pytest.mark.parametrize("quote", [{"msgId": "1"}, {"threadId": GROUP, "msgId": "7712003400001"},
+                                   {"msgId": "7712003400001", "cliMsgId": "1", "ts": "2", "senderId": FRIEND,
+                                    "msgType": "webchat", "content": {"title": "not text"}}])
+def test_send_text_with_a_quote_the_engine_refuses_goes_plain(client, fake, quote):
+    """As ZcaClient does with a refused --reply-message: the reply is not lost, only its quote."""
+    client.send_text(Target(FRIEND), "trả lời", quote=quote)
+    [row] = fake.wait_sent(1)
+    assert (row["text"], row["quote"]) == ("trả lời", None)
+
+
+def test_send_text_quotes_a_listen_line_as_the_outbox_gives_it(client, fake):
+    line = quoted_line({"threadId": FRIEND, "msgId": "7712003400009", "cliMsgId": "1774000000009",
+                        "ts": "1774000000010", "msgType": "chat.photo", "senderId": FRIEND, "content": "ảnh",
+                        "mediaPath": "/not/sent/along"})
+    client.send_text(Target(FRIEND), StyledText("ok", (StyleRange(0, 2, "b"),)), quote=line)
+    [row] = fake.wait_sent(1)
+    assert row["styles"] == [{"start": 0, "len": 2, "st": "b"}]
+    assert {k: row["quote"][k] for k in ("msgId", "cliMsgId", "msgType", "uidFrom", "ts")} == {
+        "msgId": "7712003400009", "cliMsgId": "1774000000009", "msgType": "chat.photo", "uidFrom": FRIEND,
+        "ts": "1774000000010"}
 
 
 @pytest.mark.parametrize(
@@ -153,11 +162,12 @@ def test_media_links_typing_and_reactions(client, fake, web, tmp_path):
     client.send_media(Target(GROUP, is_group=True), "voice", "https://f1.zdn.vn/v/a.m4a", caption="not sent")
     local = tmp_path / "báo cáo.pdf"
     local.write_bytes(b"%PDF-1.4 test")
-    client.send_file(Target(FRIEND), local, caption="báo cáo")
+    client.send_file(Target(FRIEND), str(local))
     client.send_link(Target(FRIEND), "https://vnexpress.net/")
     client.send_typing(Target(GROUP, is_group=True))
-    client.react(Target(FRIEND), "7712003400123", "1774000000123", "❤️")
-    image, voice, document, link, typing, react = fake.wait_sent(6)
+    client.react(Target(FRIEND), "7712003400123", "1774000000123", "/-heart")
+    client.react(Target(FRIEND), "7712003400123", "1774000000123", "")  # taken back
+    image, voice, document, link, typing, react, unreact = fake.wait_sent(7)
     assert (image["command"], image["text"], image["attachments"]) == ("image", "mèo", [{"fileName": "cat.jpg", "size": 2003}])
     assert (voice["command"], voice["url"], voice["isGroup"]) == ("voice", "https://f1.zdn.vn/v/a.m4a", True)
     assert (document["command"], document["attachments"][0]["fileName"]) == ("upload", "báo cáo.pdf")
@@ -165,7 +175,37 @@ def test_media_links_typing_and_reactions(client, fake, web, tmp_path):
     assert (typing["command"], typing["threadId"]) == ("typing", GROUP)
     assert (react["command"], react["icon"], react["target"]) == (
         "react", "/-heart", {"msgId": "7712003400123", "cliMsgId": "1774000000123"})
+    assert (unreact["command"], unreact["icon"]) == ("react", "")
     assert not list(Path("/tmp").glob("zalouser-engine-*/cat.jpg"))  # the download was removed
+
+
+@pytest.mark.parametrize(("kind", "command", "name"), [("image", "image", "chart.png"), ("video", "video", "clip.mp4"),
+                                                     ("voice", "upload", "note.m4a"), ("file", "upload", "a.pdf")])
+def test_a_local_file_goes_as_its_kind_and_a_voice_file_as_a_file(client, fake, tmp_path, kind, command, name):
+    """zca-js sends voice messages by URL only: a local one is uploaded as a file, as `msg upload` does."""
+    local = tmp_path / name
+    local.write_bytes(b"x" * 10)
+    client.send_file(Target(GROUP, is_group=True), str(local), kind=kind)
+    [row] = fake.wait_sent(1)
+    assert (row["command"], row["attachments"]) == (command, [{"fileName": name, "size": 10}])
+
+
+def test_a_file_by_url_goes_through_send_media_as_the_outbox_sends_it(client, fake, web, www):
+    """The outbox hands every media item to ``send_media`` (kind "file" too, as with ZcaClient);
+    the file keeps its name, percent-escapes decoded."""
+    (www / "báo-cáo.pdf").write_bytes(b"%PDF-1.4 " + b"x" * 91)
+    client.send_media(Target(GROUP, is_group=True), "file", f"{web}/b%C3%A1o-c%C3%A1o.pdf", caption="bản gốc")
+    [row] = fake.wait_sent(1)
+    assert (row["command"], row["isGroup"], row["text"]) == ("upload", True, "bản gốc")
+    assert row["attachments"] == [{"fileName": "báo-cáo.pdf", "size": 100}]  # decoded, and readable
+
+
+def test_capabilities_describe_the_engine_and_its_version_once_known(client):
+    before = client.capabilities
+    assert (before.kind, before.version) == (ENGINE_KIND, "")  # nothing started: no version yet
+    assert before.native_formatting and before.upload and not before.self_splitting and not before.group_mentions
+    version = client.version()
+    assert client.capabilities == engine_capabilities(version)  # what status compares with version()
 
 
 @pytest.mark.parametrize(
@@ -174,7 +214,8 @@ def test_media_links_typing_and_reactions(client, fake, web, tmp_path):
         (lambda c, web: c.send_media(Target(FRIEND), "image", f"{web}/missing.jpg"), "HTTP 404"),
         (lambda c, web: c.send_media(Target(FRIEND), "image", "ftp://example.org/a.jpg"), "http or https"),
         (lambda c, web: c.send_file(Target(FRIEND), "/nonexistent/file.pdf"), "existing file"),
-        (lambda c, web: c.react(Target(FRIEND), "1", "2", "not-a-reaction"), "unknown reaction"),
+        (lambda c, web: c.engine.call("react", {"threadId": FRIEND, "isGroup": False, "msgId": "1", "cliMsgId": "2",
+                                                "reaction": "not-a-reaction"}, timeout=10), "unknown reaction"),
     ],
 )
 def test_bad_media_and_reactions_fail_cleanly(client, fake, web, call, message):
@@ -190,6 +231,14 @@ def test_surface_checks_match_zca_client(client):
         client.send_media(Target(FRIEND), "sticker", "https://x/y")
     with pytest.raises(ValueError):
         client.friend_find(" ")
+    with pytest.raises(ValueError, match="reaction code"):
+        client.react(Target(FRIEND), "1", "2", "❤️")  # the outbox gives codes (model.reaction.reaction_code)
+    with pytest.raises(ValueError, match="message id"):
+        client.react(Target(FRIEND), "x", "2", "/-heart")
+    with pytest.raises(ValueError, match="absolute"):
+        client.send_file(Target(FRIEND), "relative/a.pdf")
+    with pytest.raises(ValueError, match="file kind"):
+        client.send_file(Target(FRIEND), "/a.pdf", kind="sticker")
     with pytest.raises(ValueError):
         client.group_members("")
     with pytest.raises(ZcaCommandFailed, match="zca command-line tool"):

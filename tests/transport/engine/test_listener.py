@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 
@@ -155,3 +158,36 @@ def test_a_crash_or_a_stall_inside_the_engine_is_survived(listen, fake):
     fake.inject_dm(FRIEND, "still listening")
     assert wait_until(lambda: rec.texts() == ["still listening"], 10)
     assert listener.stats.restarts == 2 and "silent for 1.5s" in listener.stats.last_error
+
+
+def test_a_logged_out_profile_waits_as_logged_out_and_resumes_after_a_login(listen, fake):
+    """The session ends and the next login is refused: LOGGED_OUT (not a crash loop), one attempt
+    per logged_out_retry_seconds; once `zca auth login` has run again, CONNECTED by itself."""
+    listener, rec = listen(logged_out_retry_seconds=1.0)
+    assert wait_until(lambda: listener.stats.state is ListenerState.CONNECTED, 10)
+    fake.set_logged_in(False)
+    fake.close_connection(3003, "kicked")
+    assert wait_until(lambda: listener.stats.state is ListenerState.LOGGED_OUT, 10)
+    assert any("trying again in 1.0s" in d for d in rec.details(ListenerState.LOGGED_OUT))
+    time.sleep(2.5)
+    assert 2 <= len(fake.logins()) <= 5  # slow retries (the first login and one a second), not a hot loop
+    fake.set_logged_in(True)
+    assert wait_until(lambda: listener.stats.state is ListenerState.CONNECTED, 10)
+    fake.inject_dm(FRIEND, "back")
+    assert wait_until(lambda: rec.texts() == ["back"], 10)
+
+
+def test_a_profile_owned_by_another_process_is_waited_for(listen, fake):
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    owner = fake.openzca_home / "profiles" / fake.profile / "listener-owner.json"
+    owner.write_text(json.dumps({"pid": holder.pid, "profile": fake.profile, "sessionId": "cli",
+                                 "startedAt": "2026-04-13T00:00:00.000Z"}))
+    try:
+        listener, rec = listen(lock_retry_seconds=0.5)
+        assert wait_until(lambda: listener.stats.state is ListenerState.WAITING, 10)
+        assert any(f"process {holder.pid}" in d for d in rec.details(ListenerState.WAITING))
+    finally:
+        holder.kill()
+        holder.wait(5)
+    assert wait_until(lambda: listener.stats.state is ListenerState.CONNECTED, 10)  # the owner is gone
+    assert fake.logins()  # and only then did it log in

@@ -252,6 +252,20 @@ function sendRecord(method, command, threadId, type, fields) {
   return msgId;
 }
 
+// sendMessage's quote (dist/apis/sendMessage.d.ts SendMessageQuote): the fields it reads, and the
+// two kinds of message zca-js refuses to quote before sending anything.
+const QUOTE_KEYS = ["content", "msgType", "uidFrom", "msgId", "cliMsgId", "ts"];
+
+function checkQuote(quote) {
+  if (quote === undefined || quote === null) return;
+  const missing = QUOTE_KEYS.filter((key) => quote[key] === undefined || quote[key] === null);
+  if (missing.length) throw new TypeError(`quote without ${missing.join(", ")}`);
+  if (typeof quote.content !== "string" && quote.msgType === "webchat") {
+    throw new ZaloApiError("This kind of `webchat` quote type is not available");
+  }
+  if (quote.msgType === "group.poll") throw new ZaloApiError("The `group.poll` quote type is not available");
+}
+
 function attachmentInfo(source) {
   const name = typeof source === "string" ? source : source?.filename;
   const stat = typeof source === "string" ? fs.statSync(source) : { size: source?.data?.length ?? 0 };
@@ -329,6 +343,7 @@ class API {
       const content = typeof message === "string" ? { msg: message } : message;
       const attachments = content.attachments ? [content.attachments].flat() : [];
       if (!attachments.length && !content.msg) throw new ZaloApiError("Missing message content");
+      checkQuote(content.quote);
       const isGroup = type === ThreadType.Group;
       const mentions = isGroup ? (content.mentions ?? []).filter((m) => m.pos >= 0 && m.uid && m.len > 0) : [];
       const fields = { text: content.msg ?? "", styles: content.styles ?? [], mentions, quote: content.quote ?? null,

@@ -8,6 +8,7 @@
 
 export const KINDS = Object.freeze([
   "bad_request", // the request itself is malformed (our caller's bug or hostile input)
+  "bad_quote", // the message a reply quotes cannot be quoted; nothing was sent (the reply can go plain)
   "unsupported", // a valid request this engine cannot carry out
   "not_ready", // no logged-in session yet (or any more)
   "auth", // credentials missing, refused or expired: a new `zca auth login` is needed

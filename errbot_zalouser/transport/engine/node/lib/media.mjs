@@ -7,16 +7,19 @@ import path from "node:path";
 
 import { EngineError } from "./errors.mjs";
 
-const SAFE_NAME = /[^A-Za-z0-9._-]+/g;
+// Letters and digits of any script are kept (a Vietnamese file name reaches the chat readable);
+// separators, controls, spaces and other marks become "_".
+const SAFE_NAME = /[^\p{L}\p{M}\p{N}._-]+/gu;
 
-function fileNameFor(url, kind) {
+// The name the recipient sees: the URL path's last segment, percent-escapes decoded.
+export function fileNameFor(url, kind) {
   let base = "";
   try {
-    base = path.basename(new URL(url).pathname);
+    base = path.basename(decodeURIComponent(new URL(url).pathname));
   } catch {
     base = "";
   }
-  base = base.replace(SAFE_NAME, "_").replace(/^[._]+/, "").slice(-80);
+  base = Array.from(base.normalize("NFC").replace(SAFE_NAME, "_").replace(/^[._]+/, "")).slice(-80).join("");
   if (!base || !base.includes(".")) base = `${base || kind}.${kind === "image" ? "jpg" : kind === "video" ? "mp4" : "bin"}`;
   return base;
 }

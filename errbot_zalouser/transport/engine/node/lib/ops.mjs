@@ -22,22 +22,35 @@ function messageId(response) {
   return first === undefined || first === null ? null : String(first);
 }
 
+// zca-js refuses these quotes itself (sendMessage), before anything is sent.
+const UNQUOTABLE = (q) => q.msgType === "group.poll" || (q.msgType === "webchat" && typeof q.content !== "string");
+
+function badQuote(message) {
+  return new EngineError("bad_quote", `quote: ${message}`);
+}
+
 // A quote source: a message this engine saw (by msgId), or the fields of a listen line.
 function quoteFor(raw, threadId, session) {
   const q = check.object(raw, "quote");
+  const quote = quoteFields(q, threadId, session);
+  if (UNQUOTABLE(quote)) throw badQuote(`a ${quote.msgType} message cannot be quoted`);
+  return quote;
+}
+
+function quoteFields(q, threadId, session) {
   const msgId = q.msgId === undefined ? "" : String(q.msgId);
   const seen = msgId ? session.recent.get(msgId) : undefined;
   if (seen) {
-    if (seen.threadId !== threadId) throw check.bad("quote: that message belongs to a different thread");
+    if (seen.threadId !== threadId) throw badQuote("that message belongs to a different thread");
     const d = seen.data;
     return { content: d.content, msgType: d.msgType, propertyExt: d.propertyExt, uidFrom: d.uidFrom,
       msgId: d.msgId, cliMsgId: d.cliMsgId, ts: d.ts, ttl: d.ttl ?? 0 };
   }
   const meta = q.metadata && typeof q.metadata === "object" ? q.metadata : {};
   const from = [q.threadId, q.targetId, q.conversationId, meta.threadId].find((v) => v !== undefined);
-  if (from !== undefined && String(from) !== threadId) throw check.bad("quote: that message belongs to a different thread");
+  if (from !== undefined && String(from) !== threadId) throw badQuote("that message belongs to a different thread");
   const need = (value, name) => {
-    if (value === undefined || value === null || value === "") throw check.bad(`quote: ${name} is missing (and the message is not one this engine received)`);
+    if (value === undefined || value === null || value === "") throw badQuote(`${name} is missing (and the message is not one this engine received)`);
     return value;
   };
   const seconds = Number(q.timestamp);
@@ -108,6 +121,7 @@ export async function sendLink(args, session) {
 }
 
 function reactionIcon(value, reactions) {
+  if (value === "" && reactions && Object.hasOwn(reactions, "NONE")) return reactions.NONE; // takes a reaction back
   const name = check.text(value, "reaction", { max: 64 });
   const key = (EMOJI[name] ?? name).trim().toUpperCase().replace(/[\s-]+/g, "_");
   if (reactions && Object.hasOwn(reactions, key)) return reactions[key];
