@@ -43,6 +43,7 @@ from bench.common import (
     write_noop_plugin,
 )
 from errbot_zalouser import plugins_dir
+from errbot_zalouser.backend.inbound import to_message
 from errbot_zalouser.model import InboundEvent
 from errbot_zalouser.simulator import events as sim_events
 from errbot_zalouser.simulator import render
@@ -68,12 +69,16 @@ ZALOUSER = {
 
 
 class _Ids:
+    """Message ids, and client ids that are the sending client's clock in ms: the events are
+    stamped now (the bot drops events older than ``listener.maxEventAgeSeconds`` as replays)."""
+
     def __init__(self) -> None:
         self.n = 0
+        self.started_ms = int(time.time() * 1000)
 
     def next(self) -> tuple[str, str]:
         self.n += 1
-        return str(7_100_000_000_000_000_000 + self.n), str(1_736_000_000_000 + self.n)
+        return str(7_100_000_000_000_000_000 + self.n), str(self.started_ms + self.n)
 
 
 def _dm(ids: _Ids, sender: str, text: str) -> str:
@@ -202,11 +207,16 @@ def stage_costs(bot: Any, lines: list[str], data: list[bytes]) -> dict[str, floa
     for event in events:
         bot.zalouser.admit("default", event)
     out["gate_admit_us"] = (time.process_time() - started) / n * 1e6
+    me = bot._identity_on("default")
+
+    def message(event: InboundEvent) -> Any:
+        return to_message(event, "default", event.content, me=me, backend=bot)
+
     started = time.process_time()
     for event in events:
-        bot._to_message("default", event)
+        message(event)
     out["message_build_us"] = (time.process_time() - started) / n * 1e6
-    messages = [bot._to_message("default", event) for event in events]
+    messages = [message(event) for event in events]
     # errbot alone: callback_message on ready Messages (no listener, queue or gate), same command.
     plugin = bot.plugin_manager.get_plugin_obj_by_name("BenchNoop")
     plugin.bench_reset(n)
@@ -322,7 +332,7 @@ def _run(base, events: int) -> dict[str, Any]:
         "handoff_us_per_event": r(dm_per_event_us - own - stages.get("errbot_callback_message_us", 0.0), 1),
         "stages_note": "each stage timed alone on the same DM lines: listener = line split, decode, "
                        "json.loads, InboundEvent.from_json, dedupe, stats; gate = ZalouserService.admit; "
-                       "Message = ZalouserBackend._to_message; errbot = callback_message on ready "
+                       "Message = backend.inbound.to_message; errbot = callback_message on ready "
                        "Messages (command parsing, ACL filters, thread pool, plugin callbacks, !noop); "
                        "handoff = whole path minus the stages (inbox queue, dispatch loop, thread switches)",
     }
