@@ -13,6 +13,7 @@ import pytest
 from errbot_zalouser.config import parse_channel_block
 from errbot_zalouser.model import ApprovedEntry, InboundEvent
 from errbot_zalouser.policy.access import Outcome
+from errbot_zalouser.service import access
 from errbot_zalouser.service.service import ZalouserService
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.memory import MemoryApprovedStore, MemoryGroupAllowStore, MemoryPairingStore
@@ -23,13 +24,19 @@ NEWCOMER = "3318205567419902764"
 
 
 class CountingApprovedStore(MemoryApprovedStore):
-    """Counts reads of the approved ids (one per build of an account's lists); ``read_seconds``
-    makes each read take that long after taking its snapshot, as a file read would."""
+    """Counts reads of the approved ids (one per build of an account's lists) and looks at its
+    signature (one per freshness check); ``read_seconds`` makes each read take that long after
+    taking its snapshot, as a file read would."""
 
     def __init__(self) -> None:
         super().__init__()
         self.reads = 0
+        self.looks = 0
         self.read_seconds = 0.0
+
+    def signature(self) -> object:
+        self.looks += 1
+        return super().signature()
 
     def ids(self, account: str) -> frozenset[str]:
         self.reads += 1
@@ -120,3 +127,29 @@ def test_no_stale_list_survives_an_invalidation_under_concurrent_gates(service, 
         stop.set()
         for thread in threads:
             thread.join(timeout=10)
+
+
+def test_the_command_filter_recheck_trusts_what_the_gate_just_validated(service, approved, monkeypatch):
+    """check() (the companion command filter, right after the gate admitted the message) does not
+    look at the stores again within RECHECK_TRUST_SECONDS; the gate always looks."""
+    now = [1000.0]
+    monkeypatch.setattr(access.time, "monotonic", lambda: now[0])
+    assert outcome(service, FRIEND) is Outcome.DISPATCH
+    looks = approved.looks
+    assert service.check("default", FRIEND).outcome is Outcome.DISPATCH
+    assert approved.looks == looks
+    approved.add(ApprovedEntry(NEWCOMER, "default", "edited by hand", 0.0))
+    assert outcome(service, NEWCOMER) is Outcome.DISPATCH  # the gate saw the edit at once
+    approved.add(ApprovedEntry("5512345678901234567", "default", "edited by hand", 0.0))
+    assert service.check("default", "5512345678901234567").outcome is not Outcome.DISPATCH  # trusted, not looked
+    now[0] += access.RECHECK_TRUST_SECONDS
+    assert service.check("default", "5512345678901234567").outcome is Outcome.DISPATCH  # past the window: looked
+    assert approved.looks == looks + 2
+
+
+def test_an_edit_through_access_control_reaches_the_recheck_at_once(service):
+    assert outcome(service, FRIEND) is Outcome.DISPATCH
+    service.allow_user(NEWCOMER)
+    assert service.check("default", NEWCOMER).outcome is Outcome.DISPATCH
+    service.revoke(NEWCOMER)
+    assert service.check("default", NEWCOMER).outcome is not Outcome.DISPATCH
