@@ -65,7 +65,7 @@ class MediaFolder:
         quote = event.quote
         if quote is not None and quote.attachments:
             quote = replace(quote, attachments=tuple(self._vet(a) for a in quote.attachments))
-        if attachments == event.attachments and quote is event.quote and not any(a.path for a in attachments):
+        if attachments == event.attachments and quote is event.quote:
             return event
         return replace(event, attachments=attachments, quote=quote)
 

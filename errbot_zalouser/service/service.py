@@ -56,11 +56,11 @@ from errbot_zalouser.service.preflight import StartupError, check_account, learn
 from errbot_zalouser.service.replay import ReplayGuard
 from errbot_zalouser.service.status import account_status
 from errbot_zalouser.service.transports import ListenerFactory, ListenerHandle, account_transport, listener_settings
-from errbot_zalouser.settings import AccountConfig, Settings
+from errbot_zalouser.settings import AccountConfig, EngineKind, Settings
 from errbot_zalouser.stores.base import Stores
 from errbot_zalouser.stores.jsonfile import open_stores
 from errbot_zalouser.transport.capabilities import TOOL_ENV, Capabilities
-from errbot_zalouser.transport.client import Runner, ZcaClient
+from errbot_zalouser.transport.client import Runner
 from errbot_zalouser.transport.listener import Listener, ListenerState
 from errbot_zalouser.transport.runner import CliRunner
 
@@ -178,7 +178,7 @@ class ZalouserService:
             log.warning("zalouser config: %s", warning)
         if not self.accounts.enabled:
             raise StartupError("no enabled Zalouser account: set enabled: true in the ZALOUSER block")
-        if any(isinstance(rt.client, ZcaClient) for rt in self.accounts.enabled):
+        if any(rt.transport.kind is EngineKind.CLI for rt in self.accounts.enabled):
             self.learn_zca()
         for rt in self.accounts.enabled:
             check_account(rt, self.settings.zca)
@@ -216,7 +216,7 @@ class ZalouserService:
         def state_changed(state: ListenerState, detail: str) -> None:
             if detail and state is not ListenerState.CONNECTED:
                 rt.activity.last_error = detail
-            tell_login_change(rt, state, self._notify, self.settings.listener.logged_out_retry_seconds)
+            tell_login_change(rt, state, self._notify, cfg.logged_out_retry_seconds)
             if on_state:
                 on_state(account, ListenerChange(state.value, detail))
 
